@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Argument parsing and wiring only; the work is in capture/, dissectors/ and formats/.
+
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { CaptureError } from "../capture/record.js";
+import { colorWanted } from "../formats/style.js";
+import { devicesOutput } from "./commands/devices.js";
+import { fieldsOutput } from "./commands/fields.js";
+import { runRead, type ReadOptions } from "./commands/read.js";
+import { packageVersion, UsageError } from "./errors.js";
+import { escapeText } from "../formats/escape.js";
+
+const fail = (message: string, status: number): never => {
+  process.stderr.write(`vmbus-dissect: ${escapeText(message)}\n`);
+  process.exit(status);
+};
+
+const outputFormat = { alias: "T", choices: ["text", "json"] as const, default: "text" as const, describe: "text, or json (JSON Lines for records; one JSON document for lists)" };
+
+function printAndExit(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+async function main(): Promise<void> {
+  let exitCode = 0;
+  await yargs(hideBin(process.argv))
+    .scriptName("vmbus-dissect")
+    .usage("$0 [options] <capture>\n\nDecode Hyper-V VMBus traffic from pcapng/pcap captures and raw ring-buffer dumps.")
+    .command("devices", "list every known VMBus device class and what is decoded of it", (y) => y.option("output-format", outputFormat),
+      (argv) => printAndExit(devicesOutput(argv.outputFormat)))
+    .command("fields", "list every field with its filter name and type (like tshark -G fields)", (y) => y.option("output-format", outputFormat),
+      (argv) => printAndExit(fieldsOutput(argv.outputFormat)))
+    .command("$0 [file]", "read a capture and show its records", (y) => y
+      .positional("file", { type: "string", describe: "capture file: pcapng, pcap or a raw ring dump; - for standard input" })
+      .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
+      .option("verbose", { alias: "V", type: "boolean", default: false, describe: "full tree: every field with its position and size" })
+      .option("hex", { alias: "x", type: "boolean", default: false, describe: "hex dump of the record's bytes" })
+      .option("output-format", { ...outputFormat, describe: "text (summary lines or -V tree) or json (JSON Lines, one object per record)" })
+      .option("count", { alias: "c", type: "number", describe: "stop after N records" })
+      .option("write", { alias: "w", type: "string", describe: "write the records to a pcapng file (- for standard output)" })
+      .option("print", { alias: "P", type: "boolean", default: false, describe: "with -w, also print records" })
+      .option("time-format", { alias: "t", choices: ["r", "a", "ad", "e"] as const, default: "r" as const, describe: "r relative, a absolute, ad absolute with date, e epoch" })
+      .option("device", { type: "string", describe: "device of a ring dump: short name (netvsc, storvsc, kvp, ...) or class GUID" })
+      .option("history", { type: "boolean", default: false, describe: "ring dumps: also recover consumed packets still in the ring" })
+      .option("page-size", { type: "number", describe: "ring dumps: header page size (default 4096)" })
+      .option("layout", { choices: ["auto", "single", "pair"] as const, default: "auto" as const, describe: "ring dumps: one ring or a channel's pair (guest-to-host first)" })
+      .option("second-ring-page", { type: "number", describe: "ring dumps: where the second ring starts, in 4 KiB pages (OPEN_CHANNEL downstream offset)" })
+      .option("direction", { choices: ["guest-to-host", "host-to-guest"] as const, describe: "ring dumps: direction of a single ring" })
+      .option("relid", { type: "number", describe: "ring dumps: the channel's relid, when known" })
+      .option("recv-buffer", { type: "string", describe: "ring dumps: file holding the receive buffer that transfer-page ranges point into" })
+      .option("guest-memory", { type: "string", describe: "ring dumps: flat guest memory image (PFN × 4096 = file offset) for GPA ranges" })
+      .option("link-type", { type: "number", default: 147, describe: "pcapng link type of VMBus records (147..162)" })
+      .option("strict", { type: "boolean", default: false, describe: "exit with status 1 when any record is malformed" })
+      .option("color", { type: "boolean", describe: "colour the output (default: when standard output is a terminal and NO_COLOR is unset)" }),
+    async (argv) => {
+      const file = argv.readFile ?? argv.file;
+      if (!file) throw new UsageError("no capture given: vmbus-dissect <capture>, or vmbus-dissect --help");
+      if (argv.linkType < 147 || argv.linkType > 162) throw new UsageError("--link-type must be one of the user link types 147..162");
+      if (argv.count !== undefined && !(argv.count > 0)) throw new UsageError("--count must be a positive number");
+      const options: ReadOptions = {
+        file, verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
+        print: argv.print, timeFormat: argv.timeFormat, device: argv.device, history: argv.history, pageSize: argv.pageSize,
+        layout: argv.layout, secondRingPage: argv.secondRingPage, recvBuffer: argv.recvBuffer, guestMemory: argv.guestMemory,
+        direction: argv.direction, relid: argv.relid, linkType: argv.linkType, strict: argv.strict,
+        color: colorWanted(process.stdout, argv.color),
+      };
+      exitCode = await runRead(options);
+    })
+    .strict()
+    .version(packageVersion())
+    .help()
+    .alias("h", "help")
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error instanceof UsageError) fail(error.message, 2);
+      if (error instanceof CaptureError) fail(error.message, 2);
+      if (error) throw error;
+      fail(`${message} (see --help)`, 2);
+    })
+    .parseAsync();
+  process.exitCode = exitCode;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof CaptureError) fail(error.message, 2);
+  fail(`internal error: ${error instanceof Error ? error.message : String(error)} (please report this with the capture)`, 70);
+});

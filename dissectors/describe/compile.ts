@@ -1,0 +1,251 @@
+// Compiles a struct description once into a decoder made of small closures, one per field.
+// Problems become expert items on the tree; nothing here throws on bad input.
+
+import type { ExpertItem, FieldInfo, FieldValue, TreeNode } from "../tree.js";
+import { bitwiseAnd, compileExpr, isTrue, newScope, type Evaluator, type Scope, type StateReader } from "./expr.js";
+import { bitInfo, fieldInfo, filterOf, structInfo } from "./fields.js";
+import { readBlob, scalarReader, scalarSize } from "./read.js";
+import { formatInfo } from "./display.js";
+import type {
+  ArrayField, BlobField, Field, HandoffField, ScalarField, StructDescription, StructField, SwitchField,
+} from "./types.js";
+
+export interface SessionAccess extends StateReader {
+  set(name: string, value: FieldValue): void;
+}
+
+export type Hook = (scope: Scope, context: DecodeContext, node: TreeNode) => void;
+
+export interface DecodeContext {
+  bytes: Uint8Array;
+  view: DataView;
+  /** Data source index of `bytes` (0 = frame, k = attached chunk k-1). */
+  source: number;
+  session: SessionAccess;
+  experts: ExpertItem[];
+  /** Protocol layers in order; hand-offs append new layers here. */
+  layers: TreeNode[];
+  /** Summary pieces, one per described struct that has an info template. */
+  info: string[];
+  /** Set once the data ran out; decoding of this source stops. */
+  failed: boolean;
+  handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope): void;
+  hooks: Readonly<Record<string, Hook>>;
+}
+
+type FieldReader = (context: DecodeContext, scope: Scope, children: TreeNode[]) => void;
+export type StructDecoder = (context: DecodeContext, start: number, end: number, parent: Scope | undefined, node: FieldInfo) => TreeNode;
+
+const MAX_ARRAY_ELEMENTS = 1 << 16;
+const compiled = new WeakMap<StructDescription, StructDecoder>();
+
+export function malformed(context: DecodeContext, text: string, offset: number, filter?: string): void {
+  context.experts.push({ severity: "error", group: "malformed", text, offset, source: context.source, filter });
+}
+
+function outOfBytes(context: DecodeContext, scope: Scope, what: string, needed: number): void {
+  const left = Math.max(0, scope.end - scope.pos);
+  malformed(context, `${what} needs ${needed} bytes at offset ${scope.pos}, only ${left} remain`, scope.pos);
+  context.failed = true;
+}
+
+const leaf = (field: FieldInfo, value: FieldValue, offset: number, length: number, source: number): TreeNode =>
+  ({ field, value, offset, length, source });
+
+function withPlacement(field: Field, read: FieldReader): FieldReader {
+  const when = field.when === undefined ? undefined : compileExpr(field.when);
+  const at = field.at === undefined ? undefined : compileExpr(field.at);
+  if (!when && !at) return read;
+  return (context, scope, children) => {
+    if (when && !isTrue(when(scope, context.session))) return;
+    if (at) {
+      const target = scope.start + at(scope, context.session);
+      if (!Number.isFinite(target) || target < scope.start) return malformed(context, `${field.label}: position ${target - scope.start} is not valid`, scope.pos);
+      scope.pos = target;
+    }
+    read(context, scope, children);
+  };
+}
+
+function bitChildren(info: FieldInfo, field: ScalarField, value: number, offset: number, length: number, source: number): TreeNode[] {
+  return (field.bits ?? []).map((bit) =>
+    leaf(bitInfo(info, bit.mask, bit.key, bit.label), bitwiseAnd(value, bit.mask) !== 0, offset, length, source));
+}
+
+function compileScalar(field: ScalarField, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const size = scalarSize(field.type);
+  const read = scalarReader(field.type);
+  return (context, scope, children) => {
+    if (scope.pos + size > scope.end) return outOfBytes(context, scope, field.label, size);
+    const value = read(context.view, scope.pos);
+    const node = leaf(info, value, scope.pos, size, context.source);
+    if (field.bits && typeof value === "number") node.children = bitChildren(info, field, value, scope.pos, size, context.source);
+    if (field.expect !== undefined && value !== field.expect) {
+      context.experts.push({ severity: "note", group: "protocol", text: `${field.label} is ${String(value)}, expected ${field.expect}`, offset: scope.pos, source: context.source, filter: info.filter });
+    }
+    scope.values[field.key] = value;
+    children.push(node);
+    scope.pos += size;
+  };
+}
+
+function regionLength(length: Field["at"] | "rest", evaluator: Evaluator | undefined, scope: Scope, context: DecodeContext): number {
+  if (length === "rest" || evaluator === undefined) return scope.end - scope.pos;
+  return evaluator(scope, context.session);
+}
+
+function compileBlob(field: BlobField, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const length = field.length === "rest" ? undefined : compileExpr(field.length);
+  return (context, scope, children) => {
+    const wanted = regionLength(field.length, length, scope, context);
+    if (!(wanted >= 0)) return malformed(context, `${field.label}: length ${wanted} is not valid`, scope.pos, info.filter);
+    const available = Math.min(wanted, scope.end - scope.pos);
+    const value = readBlob(field.type, context.bytes, scope.pos, available, field.nulTerminated === true);
+    children.push(leaf(info, value, scope.pos, available, context.source));
+    scope.values[field.key] = value;
+    if (available < wanted) return outOfBytes(context, scope, field.label, wanted);
+    scope.pos += available;
+  };
+}
+
+function compileStruct(field: StructField, prefix: string): FieldReader {
+  const info = structInfo(field.struct, filterOf(field, prefix), field.label);
+  const decode = decoderFor(field.struct);
+  const length = field.length === undefined || field.length === "rest" ? undefined : compileExpr(field.length);
+  return (context, scope, children) => {
+    const end = field.length === undefined ? scope.end : Math.min(scope.end, scope.pos + regionLength(field.length, length, scope, context));
+    const node = decode(context, scope.pos, end, scope, info);
+    children.push(node);
+    scope.pos = field.length === undefined ? node.offset + node.length : end;
+  };
+}
+
+function compileArray(field: ArrayField, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const elementInfo = structInfo(field.element, `${field.element.prefix}.${field.element.key ?? field.element.name.toLowerCase()}`, field.element.label ?? field.element.name);
+  const count = field.count === undefined ? undefined : compileExpr(field.count);
+  const decode = decoderFor(field.element);
+  return (context, scope, children) => {
+    const node = leaf(info, null, scope.pos, 0, context.source);
+    node.children = [];
+    children.push(node);
+    const wanted = count ? count(scope, context.session) : Infinity;
+    if (!(wanted >= 0)) return malformed(context, `${field.label}: count ${wanted} is not valid`, scope.pos, info.filter);
+    for (let index = 0; index < wanted && !context.failed; index++) {
+      if (scope.pos >= scope.end) {
+        if (count && !field.clipToEnd) outOfBytes(context, scope, `${field.label} element ${index} of ${wanted}`, field.element.size ?? 1);
+        if (count && field.clipToEnd) node.note = field.clipNote ?? `${index} of ${wanted} here`;
+        break;
+      }
+      if (index >= MAX_ARRAY_ELEMENTS) {
+        malformed(context, `${field.label}: more than ${MAX_ARRAY_ELEMENTS} elements`, scope.pos, info.filter);
+        break;
+      }
+      const before = scope.pos;
+      const element = decode(context, scope.pos, scope.end, scope, elementInfo);
+      node.children.push(element);
+      scope.pos = element.offset + element.length;
+      if (scope.pos <= before) break;
+    }
+    node.value = node.children.length;
+    node.length = scope.pos - node.offset;
+    scope.values[field.key] = node.children.length;
+  };
+}
+
+function compileSwitch(field: SwitchField, prefix: string): FieldReader {
+  const on = compileExpr(field.on);
+  const infos = new Map<StructDescription, FieldInfo>();
+  const infoOf = (description: StructDescription): FieldInfo => {
+    let info = infos.get(description);
+    if (!info) infos.set(description, (info = structInfo(description, `${prefix}.${description.key ?? description.name.toLowerCase()}`)));
+    return info;
+  };
+  for (const description of [...Object.values(field.cases), ...(field.default ? [field.default] : [])]) {
+    infoOf(description);
+    decoderFor(description);
+  }
+  return (context, scope, children) => {
+    const key = on(scope, context.session);
+    const chosen = field.cases[key] ?? field.default;
+    if (!chosen) return;
+    const node = decoderFor(chosen)(context, scope.pos, scope.end, scope, infoOf(chosen));
+    children.push(node);
+    scope.pos = node.offset + node.length;
+  };
+}
+
+function compileHandoff(field: HandoffField): FieldReader {
+  const length = field.length === undefined || field.length === "rest" ? undefined : compileExpr(field.length);
+  return (context, scope) => {
+    const end = Math.min(scope.end, scope.pos + regionLength(field.length ?? "rest", length, scope, context));
+    if (end > scope.pos) context.handoff(field.table, context, scope.pos, end, scope);
+    scope.pos = end;
+  };
+}
+
+function compileField(field: Field, prefix: string): FieldReader {
+  switch (field.kind) {
+    case "scalar": return withPlacement(field, compileScalar(field, prefix));
+    case "blob": return withPlacement(field, compileBlob(field, prefix));
+    case "struct": return withPlacement(field, compileStruct(field, prefix));
+    case "array": return withPlacement(field, compileArray(field, prefix));
+    case "switch": return withPlacement(field, compileSwitch(field, prefix));
+    case "handoff": return withPlacement(field, compileHandoff(field));
+  }
+}
+
+function applyEffects(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void {
+  for (const effect of compiledEffects(description)) {
+    if (effect.when && !isTrue(effect.when(scope, context.session))) continue;
+    context.session.set(effect.set, effect.value(scope, context.session));
+  }
+  for (const name of description.hooks ?? []) context.hooks[name]?.(scope, context, node);
+}
+
+const effectCache = new WeakMap<StructDescription, { set: string; value: Evaluator; when?: Evaluator }[]>();
+function compiledEffects(description: StructDescription) {
+  let effects = effectCache.get(description);
+  if (!effects) {
+    effects = (description.effects ?? []).map((e) => ({ set: e.set, value: compileExpr(e.value), when: e.when === undefined ? undefined : compileExpr(e.when) }));
+    effectCache.set(description, effects);
+  }
+  return effects;
+}
+
+function compileDescription(description: StructDescription): StructDecoder {
+  const readers = description.fields.map((field) => compileField(field, description.prefix));
+  return (context, start, end, parent, info) => {
+    const scope = newScope(parent, start, end);
+    const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
+    if (description.minSize !== undefined && end - start < description.minSize) {
+      malformed(context, `${description.name} is ${end - start} bytes, shorter than its ${description.minSize}-byte layout`, start, info.filter);
+    }
+    for (const read of readers) {
+      if (context.failed) break;
+      read(context, scope, node.children!);
+    }
+    if (description.size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + description.size));
+    node.length = scope.pos - start;
+    if (!context.failed) applyEffects(description, context, scope, node);
+    if (description.info) context.info.push(formatInfo(description.info, node));
+    return node;
+  };
+}
+
+/** The decoder for a description, compiled on first use and kept. */
+export function decoderFor(description: StructDescription): StructDecoder {
+  let decoder = compiled.get(description);
+  if (!decoder) {
+    decoder = compileDescription(description);
+    compiled.set(description, decoder);
+  }
+  return decoder;
+}
+
+/** Registers every field of a description without decoding anything (for the field list and the plugin). */
+export function registerDescription(description: StructDescription): void {
+  decoderFor(description);
+}

@@ -1,0 +1,96 @@
+// Display text for typed values, made only when an output asks for it.
+
+import type { FieldInfo, FieldValue, TreeNode } from "../tree.js";
+
+const nameTables = new Map<string, (text: string) => string | undefined>();
+
+/** Name tables for values such as GUIDs (device classes register theirs). */
+export function registerNameTable(name: string, lookup: (text: string) => string | undefined): void {
+  nameTables.set(name, lookup);
+}
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n;
+
+/** FILETIME (100 ns since 1601) as ISO 8601 UTC with all seven fractional digits. */
+export function filetimeText(value: number | bigint): string {
+  const ticks = BigInt(value);
+  if (ticks === 0n) return "0 (not set)";
+  const sinceUnix = ticks - FILETIME_UNIX_EPOCH;
+  const millis = sinceUnix / 10000n;
+  const date = new Date(Number(millis));
+  if (Number.isNaN(date.getTime())) return `${ticks} (out of range)`;
+  const fraction = (((sinceUnix % 10000000n) + 10000000n) % 10000000n).toString().padStart(7, "0");
+  return `${date.toISOString().slice(0, 19)}.${fraction}Z`;
+}
+
+export function hexText(value: number | bigint, width = 0): string {
+  const digits = (typeof value === "bigint" ? BigInt.asUintN(64, value) : value < 0 ? (value >>> 0) : value).toString(16);
+  return `0x${digits.padStart(width * 2, "0")}`;
+}
+
+const HEX_PREVIEW_BYTES = 24;
+
+export function bytesText(bytes: Uint8Array): string {
+  if (bytes.length === 0) return "<empty>";
+  const shown = Array.from(bytes.subarray(0, HEX_PREVIEW_BYTES), (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes.length > HEX_PREVIEW_BYTES ? `${shown}… (${bytes.length} bytes)` : shown;
+}
+
+function integerText(field: FieldInfo, value: number | bigint): string {
+  const name = field.values?.[Number(value)];
+  const number = field.base === "hex" ? hexText(value, field.width) : String(value);
+  if (field.values) return `${name ?? "Unknown"} (${number})`;
+  return field.unit ? `${number} ${field.unit}` : number;
+}
+
+function guidDisplay(field: FieldInfo, value: string): string {
+  const name = field.guidNames ? nameTables.get(field.guidNames)?.(value) : undefined;
+  return name ? `${value} (${name})` : value;
+}
+
+/** The value as a person reads it (strings are not yet escaped: outputs escape for their medium). */
+export function displayValue(field: FieldInfo, value: FieldValue): string {
+  if (value === null) return "";
+  if (typeof value === "boolean") return field.kind === "bit" ? (value ? "Set" : "Not set") : value ? "True" : "False";
+  if (value instanceof Uint8Array) return bytesText(value);
+  if (field.kind === "filetime" && (typeof value === "number" || typeof value === "bigint")) return filetimeText(value);
+  if (typeof value === "number" || typeof value === "bigint") return integerText(field, value);
+  if (field.kind === "guid") return guidDisplay(field, value);
+  if (field.kind === "string") return `"${value}"`;
+  return value;
+}
+
+export const nodeText = (node: TreeNode): string => displayValue(node.field, node.value);
+
+/** A short form for summary lines: enum names without their numbers, plain values otherwise. */
+export function shortValue(field: FieldInfo, value: FieldValue): string {
+  if ((typeof value === "number" || typeof value === "bigint") && field.values) return field.values[Number(value)] ?? String(value);
+  if (field.kind === "guid" && typeof value === "string") {
+    return (field.guidNames ? nameTables.get(field.guidNames)?.(value) : undefined) ?? value;
+  }
+  if (typeof value === "number" && field.base === "hex") return hexText(value);
+  return displayValue(field, value);
+}
+
+function findChild(node: TreeNode, key: string): TreeNode | undefined {
+  for (const child of node.children ?? []) {
+    if (child.field.filter.endsWith(`.${key}`) && child.field.kind !== "struct") return child;
+  }
+  for (const child of node.children ?? []) {
+    if (child.field.kind === "struct") {
+      const found = findChild(child, key);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Fills an info template: "{key}" = short display of the field with that key, "{key:raw}" = its plain value. */
+export function formatInfo(template: string, node: TreeNode): string {
+  return template.replace(/\{([A-Za-z0-9_]+)(:raw)?\}/g, (_all, key: string, raw?: string) => {
+    const child = findChild(node, key);
+    if (!child) return "?";
+    if (raw) return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
+    return shortValue(child.field, child.value);
+  });
+}

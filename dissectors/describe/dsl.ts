@@ -1,0 +1,102 @@
+// Terse constructors for descriptions, in the spirit of Scapy's field classes.
+// `u32("child_relid", "Child relid")` reads better in a message table than an object literal.
+
+import type {
+  ArrayField, BinaryOp, BitDescription, BlobField, BlobType, Expr, HandoffField, ScalarField,
+  ScalarType, StructDescription, StructField, SwitchField, ValueStrings,
+} from "./types.js";
+
+type ScalarOptions = Partial<Omit<ScalarField, "kind" | "key" | "label" | "type">>;
+type BlobOptions = Partial<Omit<BlobField, "kind" | "key" | "label" | "type" | "length">>;
+
+const scalar = (type: ScalarType) =>
+  (key: string, label: string, options: ScalarOptions = {}): ScalarField =>
+    ({ kind: "scalar", key, label, type, ...options });
+
+export const u8 = scalar("u8");
+export const u16 = scalar("u16");
+export const u24 = scalar("u24");
+export const u32 = scalar("u32");
+export const u64 = scalar("u64");
+export const i8 = scalar("i8");
+export const i16 = scalar("i16");
+export const i32 = scalar("i32");
+export const i64 = scalar("i64");
+export const u16be = scalar("u16be");
+export const u24be = scalar("u24be");
+export const u32be = scalar("u32be");
+export const u64be = scalar("u64be");
+export const bool8 = scalar("bool8");
+export const filetime = scalar("filetime");
+
+/** A hexadecimal integer: handles, masks, addresses. */
+export const hex = (type: ScalarType) =>
+  (key: string, label: string, options: ScalarOptions = {}): ScalarField =>
+    ({ kind: "scalar", key, label, type, base: "hex", ...options });
+
+export const enumOf = (type: ScalarType, values: ValueStrings) =>
+  (key: string, label: string, options: ScalarOptions = {}): ScalarField =>
+    ({ kind: "scalar", key, label, type, values, ...options });
+
+export const flagsOf = (type: ScalarType, bits: readonly BitDescription[]) =>
+  (key: string, label: string, options: ScalarOptions = {}): ScalarField =>
+    ({ kind: "scalar", key, label, type, bits, base: "hex", ...options });
+
+/** A field that must be zero (reserved, padding); anything else is noted. */
+export const reserved = (type: ScalarType, key = `reserved_${type}`, label = "Reserved"): ScalarField =>
+  ({ kind: "scalar", key, label, type, base: "hex", expect: 0 });
+
+const blob = (type: BlobType) =>
+  (key: string, label: string, length: Expr | "rest", options: BlobOptions = {}): BlobField =>
+    ({ kind: "blob", key, label, type, length, ...options });
+
+export const bytes = blob("bytes");
+export const utf16 = blob("utf16");
+export const ascii = blob("ascii");
+export const guid = (key: string, label: string, options: BlobOptions = {}): BlobField =>
+  ({ kind: "blob", key, label, type: "guid", length: 16, ...options });
+export const ipv4 = (key: string, label: string): BlobField => ({ kind: "blob", key, label, type: "ipv4", length: 4 });
+export const ipv6 = (key: string, label: string): BlobField => ({ kind: "blob", key, label, type: "ipv6", length: 16 });
+export const mac = (key: string, label: string): BlobField => ({ kind: "blob", key, label, type: "mac", length: 6 });
+
+export const struct = (key: string, label: string, description: StructDescription, options: Partial<StructField> = {}): StructField =>
+  ({ kind: "struct", key, label, struct: description, ...options });
+
+export const array = (key: string, label: string, element: StructDescription, options: Partial<ArrayField> = {}): ArrayField =>
+  ({ kind: "array", key, label, element, ...options });
+
+export const choice = (key: string, label: string, on: Expr, cases: Record<number, StructDescription>, options: Partial<SwitchField> = {}): SwitchField =>
+  ({ kind: "switch", key, label, on, cases, ...options });
+
+export const handoff = (key: string, label: string, table: string, options: Partial<HandoffField> = {}): HandoffField =>
+  ({ kind: "handoff", key, label, table, ...options });
+
+/** The same fields, present only when the condition holds (a version- or size-dependent part). */
+export const onlyWhen = <T extends { when?: Expr }>(condition: Expr, ...fields: T[]): T[] =>
+  fields.map((field) => ({ ...field, when: field.when === undefined ? condition : and(condition, field.when) }));
+
+// Expressions
+export const ref = (name: string): Expr => ({ op: "ref", name });
+export const state = (name: string): Expr => ({ op: "state", name });
+export const remaining: Expr = { op: "remaining" };
+export const offset: Expr = { op: "offset" };
+const binary = (op: BinaryOp) => (a: Expr, b: Expr): Expr => ({ op, a, b });
+export const add = binary("+");
+export const sub = binary("-");
+export const mul = binary("*");
+export const ceilDiv = binary("ceildiv");
+export const bitAnd = binary("&");
+export const min = binary("min");
+export const eq = binary("==");
+export const ne = binary("!=");
+export const lt = binary("<");
+export const ge = binary(">=");
+export const gt = binary(">");
+export const and = binary("&&");
+export const or = binary("||");
+export const not = (a: Expr): Expr => ({ op: "!", a });
+/** True when at least n bytes remain in the struct. */
+export const mux = (condition: Expr, ifTrue: Expr, ifFalse: Expr): Expr => add(mul(condition, ifTrue), mul(not(condition), ifFalse));
+export const hasBytes = (n: number): Expr => ge(remaining, n);
+/** True when the bits of mask are set in a field. */
+export const bitSet = (name: string, mask: number): Expr => ne(bitAnd(ref(name), mask), 0);

@@ -1,0 +1,150 @@
+// The description language: every message is a list of typed field declarations.
+// Decoder, tree, JSON names, filter names, the field list, the encoder and the Wireshark
+// plugin are all derived from these values, so they are plain data (no closures) that
+// can be walked and translated to another language.
+
+/** Expressions: field references, session state, remaining bytes and a few operators. */
+export type Expr =
+  | number
+  | { op: "ref"; name: string }
+  | { op: "state"; name: string }
+  | { op: "remaining" }
+  | { op: "offset" }
+  | { op: BinaryOp; a: Expr; b: Expr }
+  | { op: "!"; a: Expr };
+
+export type BinaryOp =
+  | "+" | "-" | "*" | "/" | "ceildiv" | "&" | "|" | ">>" | "min" | "max"
+  | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||";
+
+export type ScalarType =
+  | "u8" | "u16" | "u24" | "u32" | "u64"
+  | "i8" | "i16" | "i32" | "i64"
+  | "u16be" | "u24be" | "u32be" | "u64be"
+  | "bool8"
+  /** 100 ns intervals since 1601-01-01 (Windows FILETIME), u64 LE. */
+  | "filetime";
+
+export type BlobType =
+  | "bytes"
+  | "guid"
+  | "utf16"
+  | "ascii"
+  | "ipv4"
+  | "ipv6"
+  | "mac";
+
+export type ValueStrings = Readonly<Record<number, string>>;
+
+export interface BitDescription {
+  mask: number;
+  key: string;
+  label: string;
+  /** Other names the same bit has in other sources (shown beside the label). */
+  alternate?: string;
+}
+
+interface FieldCommon {
+  /** JSON key and last part of the filter name. */
+  key: string;
+  label: string;
+  description?: string;
+  /** Full filter name when it does not follow `<struct prefix>.<key>`. */
+  filter?: string;
+  /** Present only when this holds. */
+  when?: Expr;
+  /** Decode from this offset in the struct instead of the running position. */
+  at?: Expr;
+}
+
+export interface ScalarField extends FieldCommon {
+  kind: "scalar";
+  type: ScalarType;
+  values?: ValueStrings;
+  bits?: readonly BitDescription[];
+  base?: "hex" | "dec";
+  /** Value that is expected here; any other value becomes expert info. */
+  expect?: number;
+  unit?: string;
+}
+
+export interface BlobField extends FieldCommon {
+  kind: "blob";
+  type: BlobType;
+  /** Length in bytes; "rest" = to the end of the enclosing struct. */
+  length: Expr | "rest";
+  /** Strings: stop at the first NUL. */
+  nulTerminated?: boolean;
+}
+
+export interface StructField extends FieldCommon {
+  kind: "struct";
+  struct: StructDescription;
+  /** Length of the sub-struct's region (defaults to what its fields use). */
+  length?: Expr | "rest";
+}
+
+export interface ArrayField extends FieldCommon {
+  kind: "array";
+  element: StructDescription;
+  /** Number of elements; omitted = until the end of the enclosing struct. */
+  count?: Expr;
+  /** When the count asks for more than fits: true = take what fits and add a note (continuation elsewhere); false = malformed. */
+  clipToEnd?: boolean;
+  /** Note text when clipToEnd took fewer than asked. */
+  clipNote?: string;
+}
+
+export interface SwitchField extends FieldCommon {
+  kind: "switch";
+  on: Expr;
+  cases: Readonly<Record<number, StructDescription>>;
+  default?: StructDescription;
+}
+
+/** The bytes from here go to another protocol, chosen at run time from a dissector table. */
+export interface HandoffField extends FieldCommon {
+  kind: "handoff";
+  table: string;
+  length?: Expr | "rest";
+}
+
+export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField;
+
+/** What a struct teaches the session when it decodes (declarative state learning). */
+export interface StateEffect {
+  /** Session key, e.g. "vmbus.version". Keys starting with "channel." are per channel. */
+  set: string;
+  value: Expr;
+  when?: Expr;
+}
+
+export interface StructDescription {
+  /** Display name, e.g. "OfferChannel". */
+  name: string;
+  /** Last part of the filter name of the struct's own tree node (defaults to the name in lower case). */
+  key?: string;
+  /** Filter name prefix of its fields, e.g. "vmbus.chan". */
+  prefix: string;
+  /** Tree label; defaults to name. */
+  label?: string;
+  fields: readonly Field[];
+  /** Summary template: "{field}" inserts a field's display text, "{field:raw}" its plain value. */
+  info?: string;
+  effects?: readonly StateEffect[];
+  /** Named hand-written session hooks for what a description cannot say (e.g. registering an offered channel). */
+  hooks?: readonly string[];
+  /** Fixed size in bytes when the struct always has one (used by arrays and the encoder for padding). */
+  size?: number;
+  /** Expected minimum size; shorter input is malformed. */
+  minSize?: number;
+}
+
+/** A protocol: the unit Wireshark registers, with its dissector-table entries. */
+export interface ProtocolDescription {
+  /** Filter name of the protocol itself, e.g. "vmbus" or "nvsp". */
+  name: string;
+  label: string;
+  /** The struct decoded when a payload is handed to this protocol. */
+  root: StructDescription;
+}

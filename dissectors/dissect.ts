@@ -1,0 +1,169 @@
+// Record in, tree out: builds the record's frame, decodes it from the descriptions, hands payloads
+// to device protocols through dissector tables, and keeps the session state between records.
+
+import { encodeVmbusRecord, PSEUDO_HEADER_LENGTH } from "../capture/vmbus-pseudo-header.js";
+import { RecordFlags, RecordKind, type VmbusRecord } from "../capture/record.js";
+import { decoderFor, type DecodeContext, type Hook } from "./describe/compile.js";
+import type { Scope } from "./describe/expr.js";
+import { protocolInfo, registerField } from "./describe/fields.js";
+import { guidText } from "./describe/read.js";
+import type { ProtocolDescription, StructDescription } from "./describe/types.js";
+import { deviceByGuid, HV_SOCKET, type DeviceClass } from "./devices.js";
+import { Session, type ChannelInfo } from "./session.js";
+import { registerTable, tableResolver } from "./tables.js";
+import type { DataSource, ExpertItem, TreeNode } from "./tree.js";
+import { coreHooks } from "./vmbus/hooks.js";
+import { ringHeader } from "./vmbus/ring-header.js";
+import { vmbusRecord } from "./vmbus/record.js";
+
+export interface Dissection {
+  record: VmbusRecord;
+  /** Data sources: 0 = the frame (pseudo-header, payload, attached chunks), then each attached chunk. */
+  sources: DataSource[];
+  layers: TreeNode[];
+  experts: ExpertItem[];
+  /** The Info column: each layer's summary, outermost first. */
+  info: string;
+  device?: DeviceClass;
+  /** Class GUID text when known (also for classes not in the registry). */
+  classGuid?: string;
+  /** The channel as learned from its offer, when one was seen. */
+  channel?: ChannelInfo;
+  malformed: boolean;
+}
+
+export interface DissectorOptions {
+  /** The device of channels we cannot learn from offers (ring dumps): from --device. */
+  defaultDevice?: DeviceClass;
+}
+
+const vmbusProtocol = protocolInfo("vmbus", "VMBus");
+const dataProtocol = protocolInfo("data", "Data");
+const dataBytes = registerField({ filter: "data.data", label: "Data", kind: "bytes" });
+const dataLength = registerField({ filter: "data.len", label: "Length", kind: "uint", width: 4, unit: "bytes" });
+const deviceField = registerField({ filter: "vmbus.device", label: "Device", kind: "string", description: "Short name of the channel's device class (netvsc, storvsc, kvp, ...)" });
+const deviceNameField = registerField({ filter: "vmbus.device_name", label: "Device class", kind: "string" });
+
+const protocolLayer = (info: TreeNode["field"], node: TreeNode): TreeNode =>
+  ({ field: info, value: null, offset: node.offset, length: node.length, source: node.source, children: node.children });
+
+export class Dissector {
+  readonly session = new Session();
+  private current: VmbusRecord | undefined;
+  private readonly hooks: Record<string, Hook>;
+
+  constructor(private readonly options: DissectorOptions = {}) {
+    this.hooks = coreHooks({
+      session: this.session,
+      recordNumber: () => this.current?.origin.number ?? 0,
+      ringDataSize: () => this.current?.ring?.dataSize,
+    });
+    registerTable("vmbus.device", () => this.deviceProtocol());
+  }
+
+  /** Adds hand-written hooks of device dissectors. */
+  addHooks(hooks: Record<string, Hook>): void {
+    Object.assign(this.hooks, hooks);
+  }
+
+  dissect(record: VmbusRecord): Dissection {
+    this.current = record;
+    this.session.currentRelid = record.relid;
+    const isRingHeader = record.kind === RecordKind.RingHeader;
+    const frame = isRingHeader ? record.payload : encodeVmbusRecord(record);
+    const context = this.newContext(frame);
+    const root: StructDescription = isRingHeader ? ringHeader : vmbusRecord;
+    const node = decoderFor(root)(context, 0, frame.length, undefined, vmbusProtocol);
+    context.layers.unshift(protocolLayer(vmbusProtocol, node));
+    const classGuid = this.classGuidOf(record);
+    const device = this.deviceOf(record);
+    if (!isRingHeader) {
+      const after = node.children!.findIndex((child) => child.field.filter === "vmbus.class_guid") + 1;
+      node.children!.splice(after, 0, ...this.deviceNodes(device, classGuid));
+    }
+    this.addRecordExperts(record, context.experts, isRingHeader ? 0 : PSEUDO_HEADER_LENGTH);
+    const experts = context.experts;
+    return {
+      record, device, classGuid, channel: this.session.channels.get(record.relid),
+      sources: [{ name: "frame", bytes: frame }, ...record.attached.map((chunk, k) => ({ name: `attached data ${k}`, bytes: chunk.data }))],
+      layers: context.layers,
+      experts,
+      info: context.info.join(" → "),
+      malformed: experts.some((e) => e.group === "malformed" || e.severity === "error"),
+    };
+  }
+
+  private newContext(bytes: Uint8Array): DecodeContext {
+    return {
+      bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: 0,
+      session: this.session, experts: [], layers: [], info: [], failed: false,
+      hooks: this.hooks,
+      handoff: (table, context, start, end, scope) => this.handoff(table, context, start, end, scope),
+    };
+  }
+
+  private handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope): void {
+    const resolved = tableResolver(table)?.(context, start, end, scope) ?? `no dissector table ${table}`;
+    if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
+    const info = protocolInfo(resolved.name, resolved.label);
+    const node = decoderFor(resolved.root)(context, start, end, scope, info);
+    context.layers.push(protocolLayer(info, node));
+  }
+
+  private dataLayer(context: DecodeContext, start: number, end: number, reason: string): void {
+    const children: TreeNode[] = [
+      { field: dataBytes, value: context.bytes.subarray(start, end), offset: start, length: end - start, source: context.source },
+      { field: dataLength, value: end - start, offset: start, length: 0, source: context.source, generated: true },
+    ];
+    context.layers.push({ field: dataProtocol, value: null, offset: start, length: end - start, source: context.source, children });
+    context.experts.push({ severity: "note", group: "undecoded", text: reason, offset: start, source: context.source });
+    context.info.push(`${end - start} bytes of payload`);
+  }
+
+  private deviceProtocol(): ProtocolDescription | string {
+    const record = this.current!;
+    const device = this.deviceOf(record);
+    if (device?.protocol) return device.protocol;
+    if (device) return device.specification === "none-public"
+      ? `${device.short}: no public specification of this device's protocol; payload shown as bytes`
+      : `${device.short}: device protocol not decoded yet; payload shown as bytes`;
+    const guid = this.classGuidOf(record);
+    return guid ? `unknown device class ${guid}; payload shown as bytes` : "device of this channel unknown (no offer seen, no --device given); payload shown as bytes";
+  }
+
+  private classGuidOf(record: VmbusRecord): string | undefined {
+    if (record.classGuid) return guidText(record.classGuid);
+    return this.session.channels.get(record.relid)?.classGuid ?? (this.options.defaultDevice?.guid || undefined);
+  }
+
+  private deviceOf(record: VmbusRecord): DeviceClass | undefined {
+    if (record.kind !== RecordKind.RingPacket) return undefined;
+    const channel = this.session.channels.get(record.relid);
+    if (channel && (channel.offerFlags & 0x2000) !== 0) return HV_SOCKET;
+    return deviceByGuid(this.classGuidOf(record)) ?? (channel || record.classGuid ? undefined : this.options.defaultDevice);
+  }
+
+  private deviceNodes(device: DeviceClass | undefined, classGuid: string | undefined): TreeNode[] {
+    if (!device && !classGuid) return [];
+    const place = { offset: 12, length: 16, source: 0, generated: true };
+    const short = device?.short ?? "unknown";
+    return [
+      { field: deviceField, value: short, ...place },
+      { field: deviceNameField, value: device?.name ?? `unknown class ${classGuid}`, ...place },
+    ];
+  }
+
+  private addRecordExperts(record: VmbusRecord, experts: ExpertItem[], payloadStart: number): void {
+    for (const problem of record.readerProblems ?? []) {
+      const offset = problem.offset === undefined ? undefined : problem.offset + payloadStart;
+      experts.push({ severity: problem.severity, group: problem.severity === "error" ? "malformed" : "capture", text: problem.text, offset, source: 0 });
+    }
+    if (record.flags & RecordFlags.Truncated) {
+      const original = record.originalLength === undefined ? "" : ` of ${record.originalLength}`;
+      experts.push({ severity: "warn", group: "capture", text: `payload truncated: ${record.payload.length}${original} bytes captured` });
+    }
+    if (record.flags & RecordFlags.Recovered) {
+      experts.push({ severity: "chat", group: "capture", text: "recovered from already-consumed ring memory" });
+    }
+  }
+}
