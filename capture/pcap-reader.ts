@@ -15,6 +15,14 @@ interface FileHeader {
   littleEndian: boolean;
   nanosecondsPerFraction: bigint;
   linkType: number;
+  snaplen: number;
+}
+
+interface PcapRecord {
+  offset: number;
+  timestampNs: bigint;
+  data: Uint8Array;
+  originalLength: number;
 }
 
 /** Yields the VMBus records of a classic pcap input; throws CaptureError at the first unreadable record. */
@@ -24,34 +32,37 @@ export async function* readPcap(input: CaptureInput, options: CaptureReadOptions
   const stats = options.stats ?? newReaderStats();
   stats.sections++;
   stats.interfaces++;
+  options.onInterface?.({ section: 0, interfaceId: 0, linkType: header.linkType, snaplen: header.snaplen, fileOffset: 0 });
   let recordCount = 0;
   for (;;) {
-    const offset = input.position;
-    const recordHeader = await input.read(RECORD_HEADER_LENGTH);
-    if (recordHeader.length === 0) return;
-    if (recordHeader.length < RECORD_HEADER_LENGTH) {
-      fail(input, offset, `file ends inside a record header (${recordHeader.length} of ${RECORD_HEADER_LENGTH} bytes)`);
-    }
-    const view = new DataView(recordHeader.buffer, recordHeader.byteOffset, RECORD_HEADER_LENGTH);
-    const seconds = BigInt(view.getUint32(0, header.littleEndian));
-    const fraction = BigInt(view.getUint32(4, header.littleEndian));
-    const capturedLength = view.getUint32(8, header.littleEndian);
-    const originalLength = view.getUint32(12, header.littleEndian);
-    const data = await readRecordData(input, offset, capturedLength);
-    const timestampNs = seconds * 1_000_000_000n + fraction * header.nanosecondsPerFraction;
+    const record = await readRecord(input, header);
+    if (!record) return;
+    const { offset, timestampNs, data, originalLength } = record;
     if (!isVmbus) {
       stats.otherLinkTypePackets++;
       options.onOtherPacket?.({ file: input.name, fileOffset: offset, linkType: header.linkType, timestampNs, data: data.slice(), originalLength });
       continue;
     }
-    yield vmbusRecordFromPacket({
-      origin: { file: input.name, fileOffset: offset, number: ++recordCount },
-      data,
-      originalLength,
-      timestampNs,
-      linkType: header.linkType,
-    });
+    const origin = { file: input.name, fileOffset: offset, number: ++recordCount };
+    yield vmbusRecordFromPacket({ origin, data, originalLength, timestampNs, linkType: header.linkType });
   }
+}
+
+/** The next record, undefined at a clean end; data is a view valid until the next read. */
+async function readRecord(input: CaptureInput, header: FileHeader): Promise<PcapRecord | undefined> {
+  const offset = input.position;
+  const recordHeader = await input.read(RECORD_HEADER_LENGTH);
+  if (recordHeader.length === 0) return undefined;
+  if (recordHeader.length < RECORD_HEADER_LENGTH) {
+    fail(input, offset, `file ends inside a record header (${recordHeader.length} of ${RECORD_HEADER_LENGTH} bytes)`);
+  }
+  const view = new DataView(recordHeader.buffer, recordHeader.byteOffset, RECORD_HEADER_LENGTH);
+  const seconds = BigInt(view.getUint32(0, header.littleEndian));
+  const fraction = BigInt(view.getUint32(4, header.littleEndian));
+  const capturedLength = view.getUint32(8, header.littleEndian);
+  const originalLength = view.getUint32(12, header.littleEndian);
+  const data = await readRecordData(input, offset, capturedLength);
+  return { offset, timestampNs: seconds * 1_000_000_000n + fraction * header.nanosecondsPerFraction, data, originalLength };
 }
 
 async function readFileHeader(input: CaptureInput): Promise<FileHeader> {
@@ -71,6 +82,7 @@ async function readFileHeader(input: CaptureInput): Promise<FileHeader> {
     littleEndian,
     nanosecondsPerFraction: magic === NANOSECOND_MAGIC ? 1n : 1000n,
     linkType: view.getUint32(20, littleEndian) & LINK_TYPE_MASK,
+    snaplen: view.getUint32(16, littleEndian),
   };
 }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Direction, type VmbusRecord } from "./record.js";
+import { Direction, RecordKind, type VmbusRecord } from "./record.js";
 import { encodeVmbusRecord } from "./vmbus-pseudo-header.js";
 
 export interface PcapngWriterOptions {
@@ -107,11 +107,15 @@ export class PcapngWriter {
     if (this.fill >= FLUSH_THRESHOLD) await this.flush();
   }
 
-  /** Pseudo-header, payload and attached chunks as the contract lays them out. */
+  /**
+   * Pseudo-header, payload and attached chunks as the contract lays them out. The record's
+   * originalLength counts payload bytes; the bytes it lacks are added to the EPB's original length.
+   */
   async writeVmbusRecord(interfaceId: number, record: VmbusRecord): Promise<void> {
+    if (record.kind === RecordKind.RingHeader) throw new RangeError("a ring-header record has no pcapng form (contract kinds are 1..3)");
     const data = encodeVmbusRecord(record);
-    const originalLength = record.originalLength ?? data.length;
-    await this.writePacket(interfaceId, record.timestampNs, data, originalLength, {
+    const missing = Math.max(0, (record.originalLength ?? 0) - record.payload.length);
+    await this.writePacket(interfaceId, record.timestampNs, data, data.length + missing, {
       direction: record.direction,
       comments: record.comments,
     });

@@ -207,21 +207,23 @@ function pairObjection(dump: Uint8Array, options: RingDumpOptions, pageSize: num
   return rings;
 }
 
-function zeroHeaderWarning(dump: Uint8Array, ring: RingDescription): string {
-  const header = dump.subarray(ring.fileOffset, ring.fileOffset + ring.headerSize);
-  if (header.some((byte) => byte !== 0)) return "";
-  return "; ring 1's header page is all zero, so this may also be one ring whose data is zero in the middle (choose the single layout if so)";
-}
+const headerIsZero = (dump: Uint8Array, ring: RingDescription): boolean =>
+  dump.subarray(ring.fileOffset, ring.fileOffset + ring.headerSize).every((byte) => byte === 0);
 
+/**
+ * An all-zero second header page proves nothing (a wrapped single ring is zero in the middle, and
+ * producers set feature bit 0 on rings they use), so it only makes a pair when one ring cannot explain the dump.
+ */
 function detectLayout(dump: Uint8Array, options: RingDumpOptions, pageSize: number): RingLayout {
   const pair = pairObjection(dump, options, pageSize);
+  const single = describeRing(dump, 0, 0, dump.length, pageSize);
+  const singleFault = headerFault(single);
   if (typeof pair !== "string") {
     const how = options.secondRingPage === undefined ? `both halves of ${dump.length / 2} bytes` : `both rings (second at page ${options.secondRingPage})`;
-    return { rings: pair, layout: "pair", reason: `pair: ${how} have valid ring headers${zeroHeaderWarning(dump, pair[1])}` };
+    if (!headerIsZero(dump, pair[1]) || singleFault) return { rings: pair, layout: "pair", reason: `pair: ${how} have valid ring headers` };
+    return { rings: [single], layout: "single", reason: `single ring: the second half's header page is all zero (no ring there); use --layout pair if it is an unused second ring` };
   }
-  const single = describeRing(dump, 0, 0, dump.length, pageSize);
-  const fault = headerFault(single);
-  if (fault) throw new CaptureError(options.file, fault.offset, `${fault.reason} (and not a ring pair: ${pair})`);
+  if (singleFault) throw new CaptureError(options.file, singleFault.offset, `${singleFault.reason} (and not a ring pair: ${pair})`);
   return { rings: [single], layout: "single", reason: `single ring: not a pair (${pair}); the whole dump has a valid ring header` };
 }
 

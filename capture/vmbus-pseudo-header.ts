@@ -198,7 +198,7 @@ export interface CapturedPacket {
   origin: RecordOrigin;
   /** The captured bytes, possibly a view into a reused buffer: the record keeps copies of its parts. */
   data: Uint8Array;
-  /** The packet's original length as the file states it (pseudo-header included). */
+  /** The packet's original length as the file states it (pseudo-header included; the record's counts the payload only). */
   originalLength: number;
   timestampNs?: bigint;
   /** Direction from the file's own framing (pcapng epb_flags), when it has one. */
@@ -229,7 +229,8 @@ export function vmbusRecordFromPacket(packet: CapturedPacket): VmbusRecord {
   if (decoded.classGuid) record.classGuid = decoded.classGuid;
   if (packet.interfaceId !== undefined) record.interfaceId = packet.interfaceId;
   if (packet.originalLength > packet.data.length) {
-    record.originalLength = packet.originalLength;
+    // The record's original length counts payload bytes, as the ring reader's does: the missing bytes belong to the payload.
+    record.originalLength = decoded.payload.length + (packet.originalLength - packet.data.length);
     if ((decoded.flags & RecordFlags.Truncated) === 0) {
       problems.push({ severity: "note", text: `the capture kept ${packet.data.length} of ${packet.originalLength} bytes but the truncated flag is clear` });
     }

@@ -81,7 +81,10 @@ export function decodingStatus(device: DeviceClass): string {
   return "VMBus layer only: device protocol not decoded yet, payload shown as bytes";
 }
 
+const NO_GUID = "00000000-0000-0000-0000-000000000000";
+
 registerNameTable("guid", (text) => {
+  if (text === NO_GUID) return "none";
   const device = byGuid.get(text);
   if (!device) return undefined;
   return device.alsoKnownAs ? `${device.name}; ${device.alsoKnownAs}` : device.name;

@@ -44,6 +44,11 @@ const dataLength = registerField({ filter: "data.len", label: "Length", kind: "u
 const deviceField = registerField({ filter: "vmbus.device", label: "Device", kind: "string", description: "Short name of the channel's device class (netvsc, storvsc, kvp, ...)" });
 const deviceNameField = registerField({ filter: "vmbus.device_name", label: "Device class", kind: "string" });
 
+/** Within a layer the structs' summaries read as one phrase; layers are joined by arrows. */
+const LAYER_SEPARATOR = "→";
+const infoText = (parts: readonly string[]): string =>
+  parts.filter((part) => part !== "").join(" ").replace(/(\s*→\s*)+$/, "").replace(/^(\s*→\s*)+/, "");
+
 const protocolLayer = (info: TreeNode["field"], node: TreeNode): TreeNode =>
   ({ field: info, value: null, offset: node.offset, length: node.length, source: node.source, children: node.children });
 
@@ -88,7 +93,7 @@ export class Dissector {
       sources: [{ name: "frame", bytes: frame }, ...record.attached.map((chunk, k) => ({ name: `attached data ${k}`, bytes: chunk.data }))],
       layers: context.layers,
       experts,
-      info: context.info.join(" → "),
+      info: infoText(context.info),
       malformed: experts.some((e) => e.group === "malformed" || e.severity === "error"),
     };
   }
@@ -106,6 +111,7 @@ export class Dissector {
     const resolved = tableResolver(table)?.(context, start, end, scope) ?? `no dissector table ${table}`;
     if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
     const info = protocolInfo(resolved.name, resolved.label);
+    context.info.push(LAYER_SEPARATOR);
     const node = decoderFor(resolved.root)(context, start, end, scope, info);
     context.layers.push(protocolLayer(info, node));
   }
@@ -117,7 +123,7 @@ export class Dissector {
     ];
     context.layers.push({ field: dataProtocol, value: null, offset: start, length: end - start, source: context.source, children });
     context.experts.push({ severity: "note", group: "undecoded", text: reason, offset: start, source: context.source });
-    context.info.push(`${end - start} bytes of payload`);
+    context.info.push(LAYER_SEPARATOR, `${end - start} bytes of payload`);
   }
 
   private deviceProtocol(): ProtocolDescription | string {

@@ -17,7 +17,7 @@ export function channelText(dissection: Dissection): string {
 
 /** The innermost protocol layer's name, as tshark's Protocol column. */
 export function protocolText(dissection: Dissection): string {
-  const layers = dissection.layers;
+  const layers = dissection.layers.filter((layer) => layer.field.filter !== "data");
   const last = layers[layers.length - 1];
   if (!last) return "VMBus";
   return last.field.filter === "vmbus" ? "VMBus" : last.field.label;

@@ -219,6 +219,8 @@ function compileDescription(description: StructDescription): StructDecoder {
   const readers = description.fields.map((field) => compileField(field, description.prefix));
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
+    // Reserve the summary slot first so that outer structs read before the inner ones they contain.
+    const infoSlot = description.info ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
     if (description.minSize !== undefined && end - start < description.minSize) {
       malformed(context, `${description.name} is ${end - start} bytes, shorter than its ${description.minSize}-byte layout`, start, info.filter);
@@ -230,7 +232,7 @@ function compileDescription(description: StructDescription): StructDecoder {
     if (description.size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + description.size));
     node.length = scope.pos - start;
     if (!context.failed) applyEffects(description, context, scope, node);
-    if (description.info) context.info.push(formatInfo(description.info, node));
+    if (description.info) context.info[infoSlot] = formatInfo(description.info, node);
     return node;
   };
 }

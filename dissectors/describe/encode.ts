@@ -89,6 +89,16 @@ function fillCounts(description: StructDescription, values: EncodeValues): Encod
   return filled;
 }
 
+/** A blob of fixed or computed length is padded (or cut) to it. */
+function sized(bytes: Uint8Array, field: BlobField, scope: Scope): Uint8Array {
+  if (field.length === "rest" || mentionsRemaining(field.length)) return bytes;
+  const length = compileExpr(field.length)(scope, noState);
+  if (!Number.isFinite(length) || length === bytes.length) return bytes;
+  const out = new Uint8Array(Math.max(0, length));
+  out.set(bytes.subarray(0, out.length));
+  return out;
+}
+
 function scopeOf(values: EncodeValues, parent: Scope | undefined, start: number, pos: number): Scope {
   const scope = newScope(parent, start, Infinity);
   scope.pos = pos;
@@ -106,7 +116,7 @@ function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, sta
   const value = values[field.key];
   switch (field.kind) {
     case "scalar": return writer.writeAt(at, scalarBytes((field as ScalarField).type, value));
-    case "blob": return writer.writeAt(at, textBytes(field, value));
+    case "blob": return writer.writeAt(at, sized(textBytes(field, value), field, scope));
     case "handoff": return writer.writeAt(at, value instanceof Uint8Array ? value : new Uint8Array(0));
     case "struct": return writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope));
     case "array":

@@ -40,6 +40,7 @@ export function toNumber(value: FieldValue | undefined): number {
 
 /** Bitwise AND that stays correct above 2^31 (JavaScript's & is 32-bit signed). */
 export function bitwiseAnd(a: number, b: number): number {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return NaN;
   if (a >= 0 && b >= 0 && a <= 0xffffffff && b <= 0xffffffff) return (a & b) >>> 0;
   return Number(BigInt.asUintN(64, BigInt(Math.trunc(a))) & BigInt.asUintN(64, BigInt(Math.trunc(b))));
 }
@@ -53,7 +54,7 @@ const binaryOps: Record<string, (a: number, b: number) => number> = {
   "/": (a, b) => (b === 0 ? NaN : Math.floor(a / b)),
   ceildiv: (a, b) => (b === 0 ? NaN : Math.ceil(a / b)),
   "&": bitwiseAnd,
-  "|": (a, b) => Number(BigInt(Math.trunc(a)) | BigInt(Math.trunc(b))),
+  "|": (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? Number(BigInt(Math.trunc(a)) | BigInt(Math.trunc(b))) : NaN),
   ">>": (a, b) => Math.floor(a / 2 ** b),
   min: Math.min,
   max: Math.max,

@@ -88,7 +88,7 @@ export const offerChannel = msg("OfferChannel", "offer", [
   hex("u32")("connection_id", "Connection id (1.1+)", { when: hasBytes(4) }),
 ], {
   minSize: 182,
-  info: "relid {child_relid} {if_type} sub {sub_channel_index}",
+  info: "relid {child_relid} {if_type} sub-channel {sub_channel_index}",
   hooks: ["vmbus.offer"],
 });
 
@@ -106,7 +106,7 @@ const openChannel = msg("OpenChannel", "open", [
   hex("u32")("connection_id", "Connection id (OpenChannel2)", { when: hasBytes(4) }),
   u16("event_flag", "Event flag (OpenChannel2)", { when: hasBytes(2) }),
   flagsOf("u16", [{ mask: 1, key: "redirect_interrupt", label: "Redirect interrupt" }])("open_flags", "Open flags (OpenChannel2)", { when: hasBytes(2) }),
-], { minSize: 140, info: "relid {child_relid} gpadl {gpadl} ring split at page {downstream_ring_page_offset}" });
+], { minSize: 140, info: "relid {child_relid} gpadl {gpadl} host→guest ring at {downstream_ring_page_offset}" });
 
 const ntStatus = hex("u32");
 

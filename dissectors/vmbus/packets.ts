@@ -5,6 +5,7 @@ import {
   array, bitSet, bytes, choice, enumOf, flagsOf, handoff, hex, mul, ref, reserved, struct, sub, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { StructDescription, ValueStrings } from "../describe/types.js";
+import { encodeStruct, type EncodeValues } from "../describe/encode.js";
 import { gpaRange } from "./gpa.js";
 
 export const packetTypes: ValueStrings = {
@@ -26,7 +27,7 @@ const transferPageRange: StructDescription = {
 
 const gpadlHandle = hex("u32")("gpadl", "GPADL handle");
 
-const headers: Record<number, StructDescription> = {
+export const packetHeaders: Record<number, StructDescription> = {
   0x2: header("TransferPageSet", "xfer_pageset_hdr", [gpadlHandle, u16("xfer_pageset_id", "Transfer-page set id"), reserved("u16")]),
   0x3: header("TransferPageSet", "xfer_pageset_hdr", [gpadlHandle, u16("xfer_pageset_id", "Transfer-page set id"), reserved("u16")]),
   0x4: header("EstablishGpadl", "establish_gpadl_hdr", [
@@ -81,7 +82,7 @@ export const ringPacket: StructDescription = {
     u16("len8", "Packet length", { unit: "× 8 bytes" }),
     packetFlags("flags", "Packet flags"),
     hex("u64")("trans_id", "Transaction id"),
-    choice("type_header", "Type-specific header", ref("type"), headers),
+    choice("type_header", "Type-specific header", ref("type"), packetHeaders),
     handoff("payload", "Payload", "vmbus.device", { at: mul(ref("offset8"), 8), length: mul(sub(ref("len8"), ref("offset8")), 8) }),
     array("attached", "Attached data", attachedChunk, { at: mul(ref("len8"), 8), when: bitSet("record_flags", 4) }),
   ],
@@ -90,3 +91,25 @@ export const ringPacket: StructDescription = {
   hooks: ["vmbus.packet"],
 };
 
+
+export interface RingPacketValues {
+  type: number;
+  flags?: number;
+  transId?: number | bigint;
+  header?: EncodeValues;
+  payload: Uint8Array;
+}
+
+/** Builds a packet from the description; offset8 and len8 follow from the header and payload (8-byte padding). */
+export function buildRingPacket(values: RingPacketValues): Uint8Array {
+  const headerDescription = packetHeaders[values.type];
+  const headerLength = headerDescription ? encodeStruct(headerDescription, values.header ?? {}).length : 0;
+  const offset8 = Math.ceil((16 + headerLength) / 8);
+  const len8 = offset8 + Math.ceil(values.payload.length / 8);
+  const payload = new Uint8Array((len8 - offset8) * 8);
+  payload.set(values.payload);
+  return encodeStruct(ringPacket, {
+    type: values.type, offset8, len8, flags: values.flags ?? 0, trans_id: values.transId ?? 0,
+    type_header: values.header ?? {}, payload,
+  });
+}

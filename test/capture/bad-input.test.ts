@@ -1,7 +1,8 @@
 // Damaged captures: every record before the damage is yielded, then a CaptureError names the block offset.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { before, describe, test } from "node:test";
 import { openInput } from "../../capture/input.js";
 import { readPcapng } from "../../capture/pcapng-reader.js";
@@ -120,6 +121,35 @@ describe("damaged pcapng", () => {
     await input.close();
     const empty = await readFile(save("empty.pcapng", new Uint8Array(0)));
     assert.equal(empty.error?.offset, 0);
+  });
+
+  test("a section header with an unknown byte-order magic, and a packet on an undefined interface", async () => {
+    const magic = bytes.slice();
+    new DataView(magic.buffer).setUint32(8, 0x11223344, true);
+    const badMagic = await readFile(save("magic.pcapng", magic));
+    assert.equal(badMagic.error?.offset, 0);
+    assert.match(badMagic.error!.message, /byte-order magic/);
+    const orphan = concatenate(sectionHeader(), interfaceDescription(147, 0, new Uint8Array(0)), enhancedPacket(3, 0n, new Uint8Array(40), new Uint8Array(0)));
+    const undefinedInterface = await readFile(save("orphan.pcapng", orphan));
+    assert.equal(undefinedInterface.error?.offset, sectionHeader().length + interfaceDescription(147, 0, new Uint8Array(0)).length);
+    assert.match(undefinedInterface.error!.message, /interface 3, but the section defines 1/);
+  });
+
+  test("standard input cut mid-block: earlier records, then the block offset", () => {
+    const cutAt = blockOffsets[5] + 30;
+    const script = join(directory, "stdin-cut.mts");
+    writeFileSync(
+      script,
+      `import { readFile } from "${resolve("test/capture/helpers.ts")}";
+       const { records, error } = await readFile("-");
+       console.log(JSON.stringify([records.length, error?.offset, error?.reason]));`,
+    );
+    const child = spawnSync("node", ["--import", "tsx", script], { input: bytes.subarray(0, cutAt), encoding: "utf8" });
+    assert.equal(child.stderr, "");
+    const [count, offset, reason] = JSON.parse(child.stdout);
+    assert.equal(count, 2);
+    assert.equal(offset, blockOffsets[5]);
+    assert.match(reason, /file ends inside a block/);
   });
 
   test("a damaged classic pcap yields its earlier records and names the record offset", async () => {

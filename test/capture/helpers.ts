@@ -68,7 +68,7 @@ export function sampleRecords(baseNs = 1_700_000_000_123_456_700n): Sample[] {
     },
     { ...common, interfaceId: 1, timestampNs: baseNs + 2_000_000_000n, direction: Direction.HostToGuest, kind: RecordKind.RingPacket, flags: RecordFlags.Recovered, relid: 5, classGuid: NETVSC_GUID, payload: ringPacket(3, 5), attached: [] },
     { ...common, interfaceId: 0, timestampNs: baseNs + 2_500_000_000n, direction: Direction.Unknown, kind: RecordKind.SynicMessage, flags: 0, relid: 0, payload: filled(16 + 240, 6), attached: [] },
-    { ...common, interfaceId: 1, timestampNs: baseNs + 3_000_000_000n, direction: Direction.HostToGuest, kind: RecordKind.RingPacket, flags: RecordFlags.Truncated, relid: 5, classGuid: NETVSC_GUID, payload: ringPacket(64, 7).slice(0, 32), originalLength: 28 + 80, attached: [] },
+    { ...common, interfaceId: 1, timestampNs: baseNs + 3_000_000_000n, direction: Direction.HostToGuest, kind: RecordKind.RingPacket, flags: RecordFlags.Truncated, relid: 5, classGuid: NETVSC_GUID, payload: ringPacket(64, 7).slice(0, 32), originalLength: 80, attached: [] },
   ];
 }
 

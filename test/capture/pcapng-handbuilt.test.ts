@@ -70,7 +70,7 @@ describe("hand-built pcapng", () => {
     assert.equal(records.length, 1);
     assert.equal(records[0].timestampNs, undefined);
     assert.equal(records[0].payload.length, snaplen - 28);
-    assert.equal(records[0].originalLength, data.length);
+    assert.equal(records[0].originalLength, data.length - 28, "the record counts payload bytes");
     assert.equal(records[0].interfaceId, 0);
     assert.match(records[0].readerProblems?.[0].text ?? "", /truncated flag is clear/);
   });
@@ -155,5 +155,22 @@ describe("hand-built pcapng", () => {
     const { records } = await readFile(path);
     assert.deepEqual(records[0].payload, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9));
     assert.equal(records[0].readerProblems, undefined);
+  });
+
+  test("a big-endian nanosecond pcap with FCS bits above the link type is read", async () => {
+    const data = vmbusData(6, Direction.HostToGuest);
+    const linkTypeWithFcs = (0x1 << 28) | (1 << 26) | 147;
+    const header = new ByteBuilder(false).u32(0xa1b23c4d).u16(2).u16(4).u32(0).u32(0).u32(65535).u32(linkTypeWithFcs).build();
+    const packet = new ByteBuilder(false).u32(1_700_000_000).u32(999_999_999).u32(data.length).u32(data.length + 10).bytes(data).build();
+    const path = save("big-endian.pcap", header, packet);
+    const { records, error } = await readFile(path);
+    assert.equal(error, undefined);
+    assert.equal(records.length, 1);
+    assert.equal(records[0].linkType, 147);
+    assert.equal(records[0].timestampNs, 1_700_000_000_999_999_999n);
+    assert.equal(records[0].relid, 6);
+    assert.equal(records[0].originalLength, data.length - 28 + 10);
+    assert.equal(records[0].interfaceId, undefined);
+    assert.equal(records[0].origin.fileOffset, 24);
   });
 });
