@@ -54,7 +54,9 @@ async function main(): Promise<void> {
       .option("strict", { type: "boolean", default: false, describe: "exit with status 1 when any record is malformed" })
       .option("color", { type: "boolean", describe: "colour the output (default: when standard output is a terminal and NO_COLOR is unset)" }),
     async (argv) => {
-      const file = argv.readFile ?? argv.file;
+      // yargs turns a lone "-" (standard input) into an empty string, or after "--" leaves it unparsed.
+      const given = argv.readFile ?? argv.file;
+      const file = given === "" || (given === undefined && argv._.map(String).includes("-")) ? "-" : given;
       if (!file) throw new UsageError("no capture given: vmbus-dissect <capture>, or vmbus-dissect --help");
       if (argv.linkType < 147 || argv.linkType > 162) throw new UsageError("--link-type must be one of the user link types 147..162");
       if (argv.count !== undefined && !(argv.count > 0)) throw new UsageError("--count must be a positive number");
