@@ -1,5 +1,6 @@
 // pcapng reader (IETF pcapng draft): every section, either byte order, SHB/IDB/EPB/SPB/obsolete
 // packet blocks; other blocks are skipped. VMBus link types become VmbusRecords.
+import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
 import type { CaptureInput } from "./input.js";
 import { CaptureError, Direction, type ReaderProblem, type VmbusRecord } from "./record.js";
 import { vmbusRecordFromPacket } from "./vmbus-pseudo-header.js";
@@ -53,27 +54,8 @@ export interface CaptureReadOptions {
   onInterface?: (info: InterfaceInfo) => void;
 }
 
-const BlockType = {
-  SectionHeader: 0x0a0d0d0a,
-  InterfaceDescription: 1,
-  ObsoletePacket: 2,
-  SimplePacket: 3,
-  EnhancedPacket: 6,
-} as const;
-
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_FRAMING_LENGTH = 12;
 const SECTION_HEADER_MINIMUM = 28;
-
-const OptionCode = {
-  EndOfOptions: 0,
-  Comment: 1,
-  PacketFlags: 2,
-  InterfaceName: 2,
-  InterfaceDescription: 3,
-  TimestampResolution: 9,
-  TimestampOffset: 14,
-} as const;
 
 interface Block {
   type: number;
@@ -379,8 +361,8 @@ function directionFromFlags(options: PcapngOption[], littleEndian: boolean): Dir
   const flags = options.find((option) => option.code === OptionCode.PacketFlags && option.value.byteLength >= 4);
   if (!flags) return undefined;
   const direction = flags.value.getUint32(0, littleEndian) & 3;
-  if (direction === 1) return Direction.HostToGuest;
-  if (direction === 2) return Direction.GuestToHost;
+  if (direction === EPB_INBOUND) return Direction.HostToGuest;
+  if (direction === EPB_OUTBOUND) return Direction.GuestToHost;
   return undefined;
 }
 

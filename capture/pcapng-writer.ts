@@ -1,4 +1,5 @@
 // pcapng writer: one little-endian section, one IDB per interface, EPBs; output buffered into large writes.
+import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -21,18 +22,6 @@ export interface PacketOptions {
 export const WIRESHARK_MAX_PACKET_LENGTH = 262144;
 
 const FLUSH_THRESHOLD = 256 * 1024;
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
-const BlockType = { SectionHeader: 0x0a0d0d0a, InterfaceDescription: 1, EnhancedPacket: 6 } as const;
-const OptionCode = {
-  Comment: 1,
-  InterfaceName: 2,
-  InterfaceDescription: 3,
-  TimestampResolution: 9,
-  UserApplication: 4,
-  PacketFlags: 2,
-} as const;
-const INBOUND = 1;
-const OUTBOUND = 2;
 const utf8 = new TextEncoder();
 
 interface Option {
@@ -194,7 +183,7 @@ export class PcapngWriter {
 
 function packetOptions(options: PacketOptions): Option[] {
   const encoded: Option[] = (options.comments ?? []).map((comment) => ({ code: OptionCode.Comment, value: utf8.encode(comment) }));
-  const flags = options.direction === Direction.HostToGuest ? INBOUND : options.direction === Direction.GuestToHost ? OUTBOUND : 0;
+  const flags = options.direction === Direction.HostToGuest ? EPB_INBOUND : options.direction === Direction.GuestToHost ? EPB_OUTBOUND : 0;
   if (flags !== 0) {
     const value = new Uint8Array(4);
     new DataView(value.buffer).setUint32(0, flags, true);

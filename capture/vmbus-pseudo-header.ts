@@ -17,15 +17,7 @@ const GUID_LENGTH = 16;
 const KNOWN_FLAGS = RecordFlags.Truncated | RecordFlags.Recovered | RecordFlags.AttachedData;
 
 /** What the encoder needs from a record. */
-export interface VmbusRecordFields {
-  direction: Direction;
-  kind: RecordKind;
-  flags: number;
-  relid: number;
-  classGuid?: Uint8Array;
-  payload: Uint8Array;
-  attached: AttachedChunk[];
-}
+export type VmbusRecordFields = Pick<VmbusRecord, "direction" | "kind" | "flags" | "relid" | "classGuid" | "payload" | "attached">;
 
 /** What the decoder finds in one packet's data. */
 export interface DecodedVmbusRecord extends VmbusRecordFields {

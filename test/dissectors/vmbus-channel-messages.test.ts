@@ -440,7 +440,10 @@ describe("VERSION_RESPONSE (15)", () => {
     expectAbsent(d, "vmbus.chan.server_monitor_page1");
   });
 
-  test("40 bytes (6.0 + server-specified monitor pages)", () => {
+  // PRODUCT BUG (reported): onlyWhen(hasBytes(20), ...) re-tests "20 bytes remain" before each of the three
+  // fields, so after padding2 only 16 remain and both monitor page GPAs are silently dropped.
+  // Remove the todo marker once dissectors/vmbus/channel-messages.ts is fixed.
+  test("40 bytes (6.0 + server-specified monitor pages)", { todo: "product bug: server monitor pages of the 40-byte form are not decoded" }, () => {
     const bytes = channelMessage(15, 40).u8(8, 1).u8(9, 0).u32(12, 1).u32(16, 0x40).u32(20, 0).u64(24, 0).u64(32, 0x0000000fedcba000n).bytes;
     const d = decode(bytes, Direction.HostToGuest);
     expectClean(d);
@@ -608,9 +611,10 @@ describe("malformed channel messages", () => {
     // The short layout is reported at the body; the field that could not be read is the user area at 88
     // (frame end is 128: only 40 of its 120 bytes are there).
     expectMalformedAt(d, BODY);
-    const runOut = errors(d).find((e) => /needs/.test(e.text));
-    assert.ok(runOut, JSON.stringify(errors(d)));
-    assert.ok(runOut.offset === 88 || runOut.offset === 128, `run-out expert at ${runOut.offset}`);
+    const runOut = expectMalformedAt(d, 88);
+    assert.match(runOut.text, /120/);
+    // The partial user area is shown with the 40 bytes that are there.
+    expectField(d, "vmbus.chan.user_defined", bytes.subarray(60, 100), 88, 40);
     expectField(d, "vmbus.chan.flags", 1, 84, 2);
     expectAbsent(d, "vmbus.chan.child_relid");
     // A truncated offer must not register a channel.
@@ -641,6 +645,15 @@ describe("malformed channel messages", () => {
     expectField(d, "vmbus.chan.range_count", 0xffff, 46, 2);
     expectField(d, "vmbus.gpa.pfn", 0x1234, 56, 8);
     assert.equal(findAll(d, "vmbus.gpa.range").length, 1);
+  });
+
+  // range_buflen (u16) bounds the ranges: each range is at least 8 bytes, so range_count 0xFFFF can never be
+  // consistent, and here range_buflen = 16 says one range. The dissector says nothing (reported).
+  test("GPADL_HEADER with range_count 0xFFFF is flagged", { todo: "product gap: range_count is not checked against range_buflen" }, () => {
+    const bytes = channelMessage(8, 36).u32(8, 7).u32(12, 0xe1e10).u16(16, 16).u16(18, 0xffff).u32(20, 4096).u32(24, 0).u64(28, 0x1234).bytes;
+    const d = decode(bytes);
+    assert.equal(d.malformed, true);
+    assert.ok(errors(d).some((e) => e.offset === 46), JSON.stringify(d.experts));
   });
 
   test("GPADL_HEADER whose range says more PFNs than range_buflen allows is at least not decoded past the message", () => {
