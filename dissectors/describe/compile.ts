@@ -197,6 +197,19 @@ function compileField(field: Field, prefix: string): FieldReader {
   }
 }
 
+const checkCache = new WeakMap<StructDescription, { fails: Evaluator; text: string; field: string }[]>();
+
+function applyChecks(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void {
+  if (!description.checks) return;
+  let checks = checkCache.get(description);
+  if (!checks) checkCache.set(description, (checks = description.checks.map((c) => ({ ...c, fails: compileExpr(c.fails) }))));
+  for (const check of checks) {
+    if (!isTrue(check.fails(scope, context.session))) continue;
+    const target = node.children?.find((child) => child.field.filter.endsWith(`.${check.field}`));
+    malformed(context, formatInfo(check.text, node), target?.offset ?? node.offset, target?.field.filter);
+  }
+}
+
 function applyEffects(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void {
   for (const effect of compiledEffects(description)) {
     if (effect.when && !isTrue(effect.when(scope, context.session))) continue;
@@ -231,7 +244,10 @@ function compileDescription(description: StructDescription): StructDecoder {
     }
     if (description.size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + description.size));
     node.length = scope.pos - start;
-    if (!context.failed) applyEffects(description, context, scope, node);
+    if (!context.failed) {
+      applyChecks(description, context, scope, node);
+      applyEffects(description, context, scope, node);
+    }
     if (description.info) context.info[infoSlot] = formatInfo(description.info, node);
     return node;
   };

@@ -98,5 +98,7 @@ export const not = (a: Expr): Expr => ({ op: "!", a });
 /** True when at least n bytes remain in the struct. */
 export const mux = (condition: Expr, ifTrue: Expr, ifFalse: Expr): Expr => add(mul(condition, ifTrue), mul(not(condition), ifFalse));
 export const hasBytes = (n: number): Expr => ge(remaining, n);
+/** True when the whole struct is at least n bytes (unlike hasBytes, the same for every field of a group). */
+export const sizeAtLeast = (n: number): Expr => ge(add(offset, remaining), n);
 /** True when the bits of mask are set in a field. */
 export const bitSet = (name: string, mask: number): Expr => ne(bitAnd(ref(name), mask), 0);

@@ -119,6 +119,15 @@ export interface StateEffect {
   when?: Expr;
 }
 
+/** A consistency rule: when `fails` holds, the record is malformed (Wireshark's expert info). */
+export interface StructCheck {
+  fails: Expr;
+  /** Template as in `info`: "{key:raw}" inserts a field's value. */
+  text: string;
+  /** Key of the field the problem points at. */
+  field: string;
+}
+
 export interface StructDescription {
   /** Display name, e.g. "OfferChannel". */
   name: string;
@@ -132,6 +141,7 @@ export interface StructDescription {
   /** Summary template: "{field}" inserts a field's display text, "{field:raw}" its plain value. */
   info?: string;
   effects?: readonly StateEffect[];
+  checks?: readonly StructCheck[];
   /** Named hand-written session hooks for what a description cannot say (e.g. registering an offered channel). */
   hooks?: readonly string[];
   /** Fixed size in bytes when the struct always has one (used by arrays and the encoder for padding). */

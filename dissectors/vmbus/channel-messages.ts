@@ -2,7 +2,7 @@
 // Offsets in the comments are from the start of the 8-byte channel message header.
 
 import {
-  array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, guid, hasBytes, hex, i32, lt, mux, onlyWhen, ref, reserved, state,
+  array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, guid, hasBytes, hex, i32, lt, mul, mux, onlyWhen, ref, reserved, sizeAtLeast, state,
   u16, u32, u8,
 } from "../describe/dsl.js";
 import type { StructDescription, ValueStrings } from "../describe/types.js";
@@ -103,9 +103,9 @@ const openChannel = msg("OpenChannel", "open", [
   targetVp,
   u32("downstream_ring_page_offset", "Downstream (host→guest) ring page offset", { unit: "pages" }),
   bytes("user_data", "User data", 120),
-  hex("u32")("connection_id", "Connection id (OpenChannel2)", { when: hasBytes(4) }),
-  u16("event_flag", "Event flag (OpenChannel2)", { when: hasBytes(2) }),
-  flagsOf("u16", [{ mask: 1, key: "redirect_interrupt", label: "Redirect interrupt" }])("open_flags", "Open flags (OpenChannel2)", { when: hasBytes(2) }),
+  hex("u32")("connection_id", "Connection id (OpenChannel2)", { when: sizeAtLeast(144) }),
+  u16("event_flag", "Event flag (OpenChannel2)", { when: sizeAtLeast(146) }),
+  flagsOf("u16", [{ mask: 1, key: "redirect_interrupt", label: "Redirect interrupt" }])("open_flags", "Open flags (OpenChannel2)", { when: sizeAtLeast(148) }),
 ], { minSize: 140, info: "relid {child_relid} gpadl {gpadl} host→guest ring at {downstream_ring_page_offset}" });
 
 const ntStatus = hex("u32");
@@ -122,7 +122,12 @@ export const gpadlHeader = msg("GpadlHeader", "gpadl_header", [
   u16("range_buflen", "Range buffer length (all ranges)", { unit: "bytes" }),
   u16("range_count", "Range count"),
   array("ranges", "GPA ranges", gpaRangeContinued, { count: ref("range_count"), clipToEnd: true, clipNote: "(continues in GPADL_BODY)" }),
-], { minSize: 12, info: "relid {child_relid} gpadl {gpadl} {range_count} range(s)" });
+], {
+  minSize: 12,
+  info: "relid {child_relid} gpadl {gpadl} {range_count} range(s)",
+  // Every range takes at least its 8-byte header of range_buflen.
+  checks: [{ fails: gt(mul(ref("range_count"), 8), ref("range_buflen")), field: "range_count", text: "range count {range_count:raw} does not fit in range_buflen {range_buflen:raw} (8 bytes per range at least)" }],
+});
 
 const gpadlBody = msg("GpadlBody", "gpadl_body", [
   u32("message_number", "Message number"),
@@ -178,11 +183,11 @@ const connectionStates: ValueStrings = { 0: "Successful", 1: "Failed: low resour
 
 const versionResponse = msg("VersionResponse", "version_response", [
   u8("version_supported", "Version supported", { values: { 0: "Rejected", 1: "Accepted" } }),
-  u8("connection_state", "Connection state", { values: connectionStates, when: hasBytes(1) }),
-  { ...reserved("u16", "response_padding", "Padding"), when: hasBytes(2) },
-  hex("u32")("message_connection_id", "Message connection id (≥ 5.0; < 5.0 OpenVMM: selected version)", { when: hasBytes(4) }),
-  featureFlags("supported_features", "Supported features (6.0)", { when: hasBytes(4) }),
-  ...onlyWhen(hasBytes(20),
+  u8("connection_state", "Connection state", { values: connectionStates, when: sizeAtLeast(2) }),
+  { ...reserved("u16", "response_padding", "Padding"), when: sizeAtLeast(4) },
+  hex("u32")("message_connection_id", "Message connection id (≥ 5.0; < 5.0 OpenVMM: selected version)", { when: sizeAtLeast(8) }),
+  featureFlags("supported_features", "Supported features (6.0)", { when: sizeAtLeast(12) }),
+  ...onlyWhen(sizeAtLeast(32),
     reserved("u32", "padding2", "Padding"),
     hex("u64")("server_monitor_page1", "Parent→child monitor page GPA (server-specified)"),
     hex("u64")("server_monitor_page2", "Child→parent monitor page GPA (server-specified)"),

@@ -60,7 +60,9 @@ describe("encode then decode", () => {
     if (type === "0") continue;
     it(`channel message ${type} ${name}`, () => {
       const bodyDescription = (channelMessage.fields[2] as { cases: Record<number, StructDescription> }).cases[Number(type)];
+      // Counts of arrays that are not given are filled by the encoder; a stray count would break the checks.
       const body = valuesFor(bodyDescription, Number(type));
+      if ("range_count" in body) body.range_count = 0;
       const bytes = encodeStruct(channelMessage, { msgtype: Number(type), body });
       const decoding = context(bytes);
       const tree = decoderFor(channelMessage)(decoding, 0, bytes.length, undefined, protocolInfo("vmbus", "VMBus"));
