@@ -69,7 +69,7 @@ function withPlacement(field: Field, read: FieldReader): FieldReader {
 
 function bitChildren(info: FieldInfo, field: ScalarField, value: number, offset: number, length: number, source: number): TreeNode[] {
   return (field.bits ?? []).map((bit) =>
-    leaf(bitInfo(info, bit.mask, bit.key, bit.label), bitwiseAnd(value, bit.mask) !== 0, offset, length, source));
+    leaf(bitInfo(info, bit.mask, bit.key, bit.alternate ? `${bit.label} (also read as: ${bit.alternate})` : bit.label), bitwiseAnd(value, bit.mask) !== 0, offset, length, source));
 }
 
 function compileScalar(field: ScalarField, prefix: string): FieldReader {

@@ -440,9 +440,8 @@ describe("VERSION_RESPONSE (15)", () => {
     expectAbsent(d, "vmbus.chan.server_monitor_page1");
   });
 
-  // PRODUCT BUG (reported): onlyWhen(hasBytes(20), ...) re-tests "20 bytes remain" before each of the three
-  // fields, so after padding2 only 16 remain and both monitor page GPAs are silently dropped.
-  // Remove the todo marker once dissectors/vmbus/channel-messages.ts is fixed.
+  // Regression: a size-dependent group once re-tested "20 bytes remain" before each of its fields, so after
+  // padding2 only 16 remained and both monitor page GPAs were silently dropped.
   test("40 bytes (6.0 + server-specified monitor pages)", () => {
     const bytes = channelMessage(15, 40).u8(8, 1).u8(9, 0).u32(12, 1).u32(16, 0x40).u32(20, 0).u64(24, 0).u64(32, 0x0000000fedcba000n).bytes;
     const d = decode(bytes, Direction.HostToGuest);
@@ -648,7 +647,7 @@ describe("malformed channel messages", () => {
   });
 
   // range_buflen (u16) bounds the ranges: each range is at least 8 bytes, so range_count 0xFFFF can never be
-  // consistent, and here range_buflen = 16 says one range. The dissector says nothing (reported).
+  // consistent, and here range_buflen = 16 says one range (the range count field is at frame offset 46).
   test("GPADL_HEADER with range_count 0xFFFF is flagged", () => {
     const bytes = channelMessage(8, 36).u32(8, 7).u32(12, 0xe1e10).u16(16, 16).u16(18, 0xffff).u32(20, 4096).u32(24, 0).u64(28, 0x1234).bytes;
     const d = decode(bytes);
