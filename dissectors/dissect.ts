@@ -71,7 +71,20 @@ export class Dissector {
     Object.assign(this.hooks, hooks);
   }
 
+  /** Never throws: a fault in a dissector becomes a malformed record, as in Wireshark, and the next record goes on. */
   dissect(record: VmbusRecord): Dissection {
+    try {
+      return this.dissectRecord(record);
+    } catch (error) {
+      const text = `dissector failure: ${error instanceof Error ? error.message : String(error)} (please report this with the capture)`;
+      return {
+        record, sources: [{ name: "frame", bytes: record.payload }], layers: [], info: "[dissector failure]", malformed: true,
+        experts: [{ severity: "error", group: "malformed", text }],
+      };
+    }
+  }
+
+  private dissectRecord(record: VmbusRecord): Dissection {
     this.current = record;
     this.session.currentRelid = record.relid;
     const isRingHeader = record.kind === RecordKind.RingHeader;

@@ -49,3 +49,15 @@ describe("hostile records", () => {
     assert.match(dissection.experts.map((e) => e.text).join("\n"), /GPA ranges element \d+ of 4294967295|needs/);
   });
 });
+
+describe("a fault inside a dissector", () => {
+  it("becomes a malformed record instead of an exception", () => {
+    const dissector = new Dissector();
+    dissector.addHooks({ "vmbus.packet": () => { throw new Error("boom"); } });
+    const packet = connectionSession().find((r) => r.kind === RecordKind.RingPacket)!;
+    const dissection = dissector.dissect(packet);
+    assert.equal(dissection.malformed, true);
+    assert.match(dissection.experts[0].text, /dissector failure: boom/);
+    JSON.parse(recordJsonLine(dissection));
+  });
+});
