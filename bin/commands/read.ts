@@ -107,8 +107,9 @@ export async function runRead(options: ReadOptions): Promise<number> {
   let malformed = 0;
   let failure: CaptureError | undefined;
   try {
+    const fromRingDump = capture.format === "ring dump";
     for await (const record of capture.records) {
-      labelRingRecord(record, device, options.relid);
+      if (fromRingDump) labelRingRecord(record, device, options.relid);
       const dissection = dissector.dissect(record);
       if (dissection.malformed) malformed++;
       await writer?.write(dissection);

@@ -34,8 +34,17 @@ export function ringLevels(node: TreeNode, scope: Scope, dataSize: number): Tree
 
 const LEGACY_TYPES = new Set([0x1, 0x2, 0x3, 0x4, 0x5, 0x8, 0xa, 0xc, 0xd]);
 
+/** The payload must start after the type-specific header, or the two would overlap. */
+function checkPayloadOffset(node: TreeNode, offset8: number, context: DecodeContext): void {
+  const header = node.children?.find((child) => child.field.kind === "struct" && child.offset > node.offset);
+  const headerEnd = header ? header.offset + header.length : node.offset + 16;
+  if (offset8 >= 2 && node.offset + offset8 * 8 < headerEnd) {
+    malformed(context, `payload offset ${offset8 * 8} lies inside the type-specific header, which ends at ${headerEnd - node.offset}`, node.offset + 2, "vmbus.pkt.offset8");
+  }
+}
+
 /** Core.md §3.1, 3.7: the descriptor's own consistency. */
-function checkPacket(scope: Scope, context: DecodeContext): void {
+function checkPacket(scope: Scope, context: DecodeContext, node: TreeNode): void {
   const type = numberOf(scope, "type");
   const offset8 = numberOf(scope, "offset8");
   const len8 = numberOf(scope, "len8");
@@ -47,6 +56,7 @@ function checkPacket(scope: Scope, context: DecodeContext): void {
   if (offset8 < 2) malformed(context, `payload offset ${offset8 * 8} is inside the 16-byte descriptor`, at + 2, "vmbus.pkt.offset8");
   if (len8 < offset8) malformed(context, `packet length ${len8 * 8} is shorter than the payload offset ${offset8 * 8}`, at + 4, "vmbus.pkt.len8");
   if (at + len8 * 8 > scope.end) malformed(context, `packet length ${len8 * 8} runs past the ${scope.end - at} bytes captured`, at + 4, "vmbus.pkt.len8");
+  checkPayloadOffset(node, offset8, context);
   if ((flags & ~1) !== 0) context.experts.push({ severity: "warn", group: "protocol", text: `undefined packet flag bits 0x${(flags & ~1).toString(16)}`, offset: at + 6, source: context.source });
 }
 

@@ -145,6 +145,13 @@ describe("ring dumps", () => {
     assert.equal(chunk["vmbus.attached.data"], buffer.subarray(offset, offset + range["vmbus.pkt.xfer.byte_count"]).toString("hex"));
   });
 
+  it("applies --relid and --device to ring dumps only, never to a capture's own records", () => {
+    const records = lines(vmbusDissect(["-T", "json", "--relid", "99", "--device", "storvsc", CONNECTION]).stdout).map((line) => JSON.parse(line));
+    assert.deepEqual([...new Set(records.filter((r) => r.device).map((r) => `${r.relid} ${r.device}`))], ["1 netvsc"]);
+    const ring = lines(vmbusDissect(["-T", "json", "--relid", "99", "--device", "netvsc", sample("netvsc-ring.bin")]).stdout).map((line) => JSON.parse(line));
+    assert.ok(ring.filter((r) => r.device).every((r) => r.relid === 99));
+  });
+
   it("says the device is unknown when not told, and still shows every packet", () => {
     const run = vmbusDissect([sample("netvsc-ring.bin")]);
     assert.equal(run.status, 0);

@@ -61,3 +61,14 @@ describe("a fault inside a dissector", () => {
     JSON.parse(recordJsonLine(dissection));
   });
 });
+
+describe("packet framing", () => {
+  it("flags a payload offset that points inside the type-specific header", () => {
+    const transferPage = connectionSession().find((r) => r.kind === RecordKind.RingPacket && r.payload[0] === 7)!;
+    const payload = Uint8Array.from(transferPage.payload);
+    new DataView(payload.buffer).setUint16(2, 3, true); // 24: inside the 8 + 2 × 8-byte header that ends at 40
+    const dissection = new Dissector().dissect(withPayload(transferPage, payload));
+    assert.ok(dissection.experts.some((e) => /payload offset 24 lies inside the type-specific header, which ends at 40/.test(e.text)), JSON.stringify(dissection.experts));
+    assert.equal(new Dissector().dissect(transferPage).malformed, false);
+  });
+});
