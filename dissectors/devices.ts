@@ -20,7 +20,12 @@ export interface DeviceClass {
   protocol?: ProtocolDescription;
   /** Text for `devices`: what is decoded or why not. */
   note?: string;
+  /** Says whether a ring packet's payload looks like this device's protocol (for ring dumps with no --device). */
+  recognise?: PayloadRecogniser;
 }
+
+/** `payload` is the packet's payload (from offset8 × 8); `packetType` its VMBus packet type. */
+export type PayloadRecogniser = (payload: Uint8Array, packetType: number) => boolean;
 
 const table: DeviceClass[] = [
   { guid: "f8615163-df3e-46c5-913f-f2d2f965ed0e", short: "netvsc", name: "Synthetic network adapter", linuxDefine: "HV_NIC_GUID", specification: "public", aliases: ["net", "nic", "hn", "network"] },
@@ -68,11 +73,12 @@ export function findDevice(text: string): DeviceClass | undefined {
 export const allDevices = (): readonly DeviceClass[] => table;
 
 /** A device dissector attaches its protocol description here. */
-export function registerDeviceProtocol(short: string, protocol: ProtocolDescription, note?: string): void {
+export function registerDeviceProtocol(short: string, protocol: ProtocolDescription, options: { note?: string; recognise?: PayloadRecogniser } = {}): void {
   const device = short === HV_SOCKET.short ? HV_SOCKET : table.find((d) => d.short === short);
   if (!device) throw new Error(`no device ${short} in the registry`);
   device.protocol = protocol;
-  device.note = note;
+  device.note = options.note;
+  device.recognise = options.recognise;
 }
 
 export function decodingStatus(device: DeviceClass): string {

@@ -12,7 +12,8 @@ import { deviceByGuid, HV_SOCKET, type DeviceClass } from "./devices.js";
 import { Session, type ChannelInfo } from "./session.js";
 import { registerTable, tableResolver } from "./tables.js";
 import type { DataSource, ExpertItem, TreeNode } from "./tree.js";
-import { coreHooks } from "./vmbus/hooks.js";
+import { buildHooks } from "./hooks.js";
+import "./vmbus/hooks.js";
 import { ringHeader } from "./vmbus/ring-header.js";
 import { vmbusRecord } from "./vmbus/record.js";
 
@@ -58,11 +59,7 @@ export class Dissector {
   private readonly hooks: Record<string, Hook>;
 
   constructor(private readonly options: DissectorOptions = {}) {
-    this.hooks = coreHooks({
-      session: this.session,
-      recordNumber: () => this.current?.origin.number ?? 0,
-      ringDataSize: () => this.current?.ring?.dataSize,
-    });
+    this.hooks = buildHooks({ session: this.session, record: () => this.current! });
     registerTable("vmbus.device", () => this.deviceProtocol());
   }
 
@@ -116,17 +113,31 @@ export class Dissector {
       bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: 0,
       session: this.session, experts: [], layers: [], info: [], failed: false,
       hooks: this.hooks,
-      handoff: (table, context, start, end, scope) => this.handoff(table, context, start, end, scope),
+      handoff: (table, context, start, end, scope, key) => this.handoff(table, context, start, end, scope, key),
+      handoffAttached: (table, context, sources, scope, key) => this.handoffAttached(table, context, sources, scope, key),
     };
   }
 
-  private handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope): void {
-    const resolved = tableResolver(table)?.(context, start, end, scope) ?? `no dissector table ${table}`;
+  private handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope, key?: number): void {
+    const resolved = tableResolver(table)?.(context, start, end, scope, key) ?? `no dissector table ${table}`;
     if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
     const info = protocolInfo(resolved.name, resolved.label);
     context.info.push(LAYER_SEPARATOR);
     const node = decoderFor(resolved.root)(context, start, end, scope, info);
     context.layers.push(protocolLayer(info, node));
+  }
+
+  /** Each attached chunk of the wanted sources is a data source of its own, decoded from its start. */
+  private handoffAttached(table: string, context: DecodeContext, sources: readonly number[], scope: Scope, key?: number): boolean {
+    let found = false;
+    this.current!.attached.forEach((chunk, index) => {
+      if (!sources.includes(chunk.source)) return;
+      found = true;
+      const bytes = chunk.data;
+      const chunkContext: DecodeContext = { ...context, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: index + 1, failed: false };
+      this.handoff(table, chunkContext, 0, bytes.length, scope, key);
+    });
+    return found;
   }
 
   private dataLayer(context: DecodeContext, start: number, end: number, reason: string): void {

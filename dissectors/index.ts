@@ -5,12 +5,15 @@ import { registerDescription } from "./describe/compile.js";
 import { ringHeader } from "./vmbus/ring-header.js";
 import { vmbusRecord } from "./vmbus/record.js";
 import { allDevices, HV_SOCKET } from "./devices.js";
+import { tableProtocols } from "./tables.js";
 import "./dissect.js";
+// Device and payload protocols register themselves on import.
 
 registerDescription(vmbusRecord);
 registerDescription(ringHeader);
 for (const device of [...allDevices(), HV_SOCKET]) {
   if (device.protocol) registerDescription(device.protocol.root);
 }
+for (const protocol of tableProtocols()) registerDescription(protocol.root);
 
 export { Dissector, type Dissection } from "./dissect.js";

@@ -17,6 +17,8 @@ export interface ChannelInfo {
 }
 
 const MAX_CHANNELS = 65536;
+/** Requests awaiting their answers, kept for pairing; the oldest go first. */
+const MAX_REMEMBERED = 65536;
 const MAX_CHANNEL_STATES = 65536;
 const CHANNEL_PREFIX = "channel.";
 
@@ -47,6 +49,23 @@ export class Session implements SessionAccess {
       this.perChannel.set(this.currentRelid, (state = new Map()));
     }
     state.set(name, number);
+  }
+
+  private readonly remembered = new Map<string, unknown>();
+
+  /** Keeps a value (e.g. an open request by transaction id) for a later record; bounded. */
+  remember(key: string, value: unknown): void {
+    this.remembered.delete(key);
+    if (this.remembered.size >= MAX_REMEMBERED) this.forgetOldest(this.remembered);
+    this.remembered.set(key, value);
+  }
+
+  recall<T>(key: string): T | undefined {
+    return this.remembered.get(key) as T | undefined;
+  }
+
+  forget(key: string): void {
+    this.remembered.delete(key);
   }
 
   offer(channel: ChannelInfo): void {

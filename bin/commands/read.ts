@@ -4,6 +4,7 @@ import { openCapture, type OpenedCapture } from "../../capture/open.js";
 import { CaptureError, Direction, RecordKind, type VmbusRecord } from "../../capture/record.js";
 import { guidBytes } from "../../dissectors/describe/read.js";
 import { findDevice, type DeviceClass } from "../../dissectors/devices.js";
+import { recogniseDevice } from "../../dissectors/recognise.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
 import { recordJsonLine } from "../../formats/json.js";
@@ -55,11 +56,31 @@ function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, r
   if (device?.guid && !record.classGuid) record.classGuid = guidBytes(device.guid);
 }
 
-function describeDeviceChoice(capture: OpenedCapture, device: DeviceClass | undefined): void {
-  for (const text of capture.notes) note(text);
-  if (capture.format !== "ring dump") return;
-  if (device) note(`device: ${device.short} (${device.name}), as given by --device`);
-  else note("device: not known (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
+/**
+ * A ring dump's device: --device, or else recognised from the packets themselves (a dump is at most
+ * a few MiB, so its records are read first). The choice and its reason go to standard error.
+ */
+async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined): Promise<{ device?: DeviceClass; records: AsyncIterable<VmbusRecord> }> {
+  if (given) {
+    note(`device: ${given.short} (${given.name}), as given by --device`);
+    return { device: given, records: capture.records };
+  }
+  const records: VmbusRecord[] = [];
+  let failure: unknown;
+  try {
+    for await (const record of capture.records) records.push(record);
+  } catch (error) {
+    failure = error;
+  }
+  const recognised = recogniseDevice(records);
+  if (recognised) note(`device: ${recognised.device.short} (${recognised.device.name}), recognised: ${recognised.reason}; --device overrides`);
+  else note("device: not recognised from the packets (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
+  return { device: recognised?.device, records: replay(records, failure) };
+}
+
+async function* replay(records: readonly VmbusRecord[], failure: unknown): AsyncGenerator<VmbusRecord> {
+  yield* records;
+  if (failure) throw failure;
 }
 
 class RecordPrinter {
@@ -89,13 +110,15 @@ function capturedDirection(options: ReadOptions): Direction | undefined {
 }
 
 export async function runRead(options: ReadOptions): Promise<number> {
-  const device = chosenDevice(options);
+  const given = chosenDevice(options);
   const capture = await openCapture(options.file, {
     history: options.history, pageSize: options.pageSize, layout: options.layout, secondRingPage: options.secondRingPage,
     recvBufferFile: options.recvBuffer, guestMemoryFile: options.guestMemory, direction: capturedDirection(options),
     vmbusLinkTypes: new Set([147, options.linkType]),
   });
-  describeDeviceChoice(capture, device);
+  for (const text of capture.notes) note(text);
+  const fromRingDump = capture.format === "ring dump";
+  const { device, records } = fromRingDump ? await ringDumpDevice(capture, given) : { device: given, records: capture.records };
   const out = new LineOutput();
   const writer = options.write ? await RecordPcapngWriter.create(options.write, { userAppl: userAppl(), linkType: options.linkType }) : undefined;
   const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
@@ -107,8 +130,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
   let malformed = 0;
   let failure: CaptureError | undefined;
   try {
-    const fromRingDump = capture.format === "ring dump";
-    for await (const record of capture.records) {
+    for await (const record of records) {
       if (fromRingDump) labelRingRecord(record, device, options.relid);
       const dissection = dissector.dissect(record);
       if (dissection.malformed) malformed++;

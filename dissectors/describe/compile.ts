@@ -29,7 +29,9 @@ export interface DecodeContext {
   info: string[];
   /** Set once the data ran out; decoding of this source stops. */
   failed: boolean;
-  handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope): void;
+  handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope, key?: number): void;
+  /** Decodes the record's attached chunks of the given sources; false when there are none. */
+  handoffAttached(table: string, context: DecodeContext, sources: readonly number[], scope: Scope, key?: number): boolean;
   hooks: Readonly<Record<string, Hook>>;
 }
 
@@ -179,10 +181,23 @@ function compileSwitch(field: SwitchField, prefix: string): FieldReader {
 
 function compileHandoff(field: HandoffField): FieldReader {
   const length = field.length === undefined || field.length === "rest" ? undefined : compileExpr(field.length);
+  const by = field.by === undefined ? undefined : compileExpr(field.by);
+  if (field.attached) return compileAttachedHandoff(field, field.attached, by);
   return (context, scope) => {
     const end = Math.min(scope.end, scope.pos + regionLength(field.length ?? "rest", length, scope, context));
-    if (end > scope.pos) context.handoff(field.table, context, scope.pos, end, scope);
-    scope.pos = end;
+    if (end > scope.pos) context.handoff(field.table, context, scope.pos, end, scope, by?.(scope, context.session));
+    scope.pos = Math.max(scope.pos, end);
+  };
+}
+
+/** The bytes live outside the record's payload (a buffer section, guest pages): decode each captured chunk. */
+function compileAttachedHandoff(field: HandoffField, sources: readonly number[], by: Evaluator | undefined): FieldReader {
+  return (context, scope, children) => {
+    if (context.handoffAttached(field.table, context, sources, scope, by?.(scope, context.session))) return;
+    if (!field.missing) return;
+    const text = formatInfo(field.missing, { children });
+    context.info.push(text);
+    context.experts.push({ severity: "note", group: "undecoded", text, offset: scope.start, source: context.source });
   };
 }
 
@@ -228,8 +243,22 @@ function compiledEffects(description: StructDescription) {
   return effects;
 }
 
+/** Where a struct that states its own size ends; a size outside the data is malformed. */
+function statedEnd(description: StructDescription, size: number, scope: Scope, context: DecodeContext): number {
+  if (!(size >= scope.pos - scope.start)) {
+    malformed(context, `${description.name}: stated size ${size} is smaller than its ${scope.pos - scope.start} bytes of fields`, scope.start);
+    return scope.pos;
+  }
+  if (scope.start + size > scope.end) {
+    malformed(context, `${description.name}: stated size ${size} runs past the ${scope.end - scope.start} bytes available`, scope.start);
+    return scope.end;
+  }
+  return scope.start + size;
+}
+
 function compileDescription(description: StructDescription): StructDecoder {
   const readers = description.fields.map((field) => compileField(field, description.prefix));
+  const sizeFrom = description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom);
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
@@ -243,6 +272,7 @@ function compileDescription(description: StructDescription): StructDecoder {
       read(context, scope, node.children!);
     }
     if (description.size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + description.size));
+    if (sizeFrom && !context.failed) scope.pos = statedEnd(description, sizeFrom(scope, context.session), scope, context);
     node.length = scope.pos - start;
     if (!context.failed) {
       applyChecks(description, context, scope, node);

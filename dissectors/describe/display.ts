@@ -72,7 +72,7 @@ export function shortValue(field: FieldInfo, value: FieldValue): string {
   return displayValue(field, value);
 }
 
-function findChild(node: TreeNode, key: string): TreeNode | undefined {
+function findChild(node: Pick<TreeNode, "children">, key: string): TreeNode | undefined {
   for (const child of node.children ?? []) {
     if (child.field.filter.endsWith(`.${key}`) && child.field.kind !== "struct") return child;
   }
@@ -85,12 +85,22 @@ function findChild(node: TreeNode, key: string): TreeNode | undefined {
   return undefined;
 }
 
-/** Fills an info template: "{key}" = short display of the field with that key, "{key:raw}" = its plain value. */
-export function formatInfo(template: string, node: TreeNode): string {
-  return template.replace(/\{([A-Za-z0-9_]+)(:raw)?\}/g, (_all, key: string, raw?: string) => {
+/** The labels of the set bits, e.g. "[SYN, ACK]" (bit labels are the short names here). */
+function setBits(node: TreeNode): string {
+  const set = (node.children ?? []).filter((bit) => bit.field.kind === "bit" && bit.value === true).map((bit) => bit.field.label);
+  return set.length > 0 ? `[${set.join(", ")}]` : "";
+}
+
+/**
+ * Fills an info template: "{key}" = short display of the field with that key, "{key:raw}" = its
+ * plain value, "{key:bits}" = the labels of its set bits. A field that is absent gives "?".
+ */
+export function formatInfo(template: string, node: Pick<TreeNode, "children">): string {
+  return template.replace(/\{([A-Za-z0-9_]+)(?::(raw|bits))?\}/g, (_all, key: string, mode?: string) => {
     const child = findChild(node, key);
     if (!child) return "?";
-    if (raw) return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
+    if (mode === "bits") return setBits(child);
+    if (mode === "raw") return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
     return shortValue(child.field, child.value);
   });
 }

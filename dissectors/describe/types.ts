@@ -107,6 +107,15 @@ export interface HandoffField extends FieldCommon {
   kind: "handoff";
   table: string;
   length?: Expr | "rest";
+  /** The table's key (e.g. an EtherType); tables without keys choose by themselves (e.g. by channel). */
+  by?: Expr;
+  /**
+   * Hand over the record's attached data instead of bytes from here: each attached chunk whose
+   * source is listed (contract 2.1: 1 transfer-page range, 2 GPA range, 3 protocol buffer).
+   */
+  attached?: readonly number[];
+  /** With `attached`: summary template said when no such chunk was captured. */
+  missing?: string;
 }
 
 export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField;
@@ -144,6 +153,8 @@ export interface StructDescription {
   checks?: readonly StructCheck[];
   /** Named hand-written session hooks for what a description cannot say (e.g. registering an offered channel). */
   hooks?: readonly string[];
+  /** The struct's size as its own fields state it (e.g. a message length field), from its start. */
+  sizeFrom?: Expr;
   /** Fixed size in bytes when the struct always has one (used by arrays and the encoder for padding). */
   size?: number;
   /** Expected minimum size; shorter input is malformed. */

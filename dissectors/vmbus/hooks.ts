@@ -5,7 +5,7 @@ import type { DecodeContext, Hook } from "../describe/compile.js";
 import { malformed } from "../describe/compile.js";
 import type { Scope } from "../describe/expr.js";
 import { registerField } from "../describe/fields.js";
-import type { Session } from "../session.js";
+import { registerHooks, type HookEnvironment } from "../hooks.js";
 import type { TreeNode } from "../tree.js";
 
 const numberOf = (scope: Scope, key: string): number => Number(scope.values[key] ?? NaN);
@@ -60,13 +60,8 @@ function checkPacket(scope: Scope, context: DecodeContext, node: TreeNode): void
   if ((flags & ~1) !== 0) context.experts.push({ severity: "warn", group: "protocol", text: `undefined packet flag bits 0x${(flags & ~1).toString(16)}`, offset: at + 6, source: context.source });
 }
 
-export interface CoreHookEnvironment {
-  session: Session;
-  recordNumber(): number;
-  ringDataSize(): number | undefined;
-}
-
-export function coreHooks(environment: CoreHookEnvironment): Record<string, Hook> {
+export function coreHooks(environment: HookEnvironment): Record<string, Hook> {
+  const recordNumber = () => environment.record().origin.number;
   return {
     "vmbus.offer": (scope) => {
       environment.session.offer({
@@ -76,17 +71,19 @@ export function coreHooks(environment: CoreHookEnvironment): Record<string, Hook
         subChannelIndex: numberOf(scope, "sub_channel_index"),
         monitorId: numberOf(scope, "monitor_id"),
         offerFlags: numberOf(scope, "flags"),
-        offeredIn: environment.recordNumber(),
+        offeredIn: recordNumber(),
       });
     },
-    "vmbus.rescind": (scope) => environment.session.rescind(numberOf(scope, "child_relid"), environment.recordNumber()),
+    "vmbus.rescind": (scope) => environment.session.rescind(numberOf(scope, "child_relid"), recordNumber()),
     "vmbus.unknown_message": (scope, context) => {
       malformed(context, `unknown channel message type ${String(scope.parent?.values.msgtype)}`, scope.start - 8, "vmbus.chan.msgtype");
     },
     "vmbus.packet": checkPacket,
     "vmbus.ring_header": (scope, _context, node) => {
-      const dataSize = environment.ringDataSize();
+      const dataSize = environment.record().ring?.dataSize;
       if (dataSize !== undefined) node.children!.push(...ringLevels(node, scope, dataSize));
     },
   };
 }
+
+registerHooks(coreHooks);
