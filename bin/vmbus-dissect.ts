@@ -8,6 +8,7 @@ import { colorWanted } from "../formats/style.js";
 import { devicesOutput } from "./commands/devices.js";
 import { fieldsOutput } from "./commands/fields.js";
 import { runRead, type ReadOptions } from "./commands/read.js";
+import { runWiresharkPlugin } from "./commands/wireshark-plugin.js";
 import { packageVersion, UsageError } from "./errors.js";
 import { escapeText } from "../formats/escape.js";
 
@@ -31,6 +32,16 @@ async function main(): Promise<void> {
       (argv) => printAndExit(devicesOutput(argv.outputFormat)))
     .command("fields", "list every field with its filter name and type (like tshark -G fields)", (y) => y.option("output-format", outputFormat),
       (argv) => printAndExit(fieldsOutput(argv.outputFormat)))
+    .command("wireshark-plugin", "write the Wireshark Lua dissector generated from our descriptions", (y) => y
+      .option("output", { alias: "o", type: "string", describe: "write to FILE instead of standard output" })
+      .option("install", { type: "boolean", default: false, describe: "install into Wireshark's personal plugin folder" })
+      .option("link-type", { type: "number", array: true, default: [147], describe: "link types to register on (147..162)" }),
+    (argv) => {
+      const linkTypes = argv.linkType.map(Number);
+      if (linkTypes.some((t) => !(t >= 147 && t <= 162))) throw new UsageError("--link-type must be one of the user link types 147..162");
+      const path = runWiresharkPlugin({ output: argv.output, install: argv.install, linkTypes });
+      if (path) process.stderr.write(`vmbus-dissect: Wireshark plugin written to ${path}${argv.install ? " (Wireshark loads it at start)" : ""}\n`);
+    })
     .command("$0 [file]", "read a capture and show its records", (y) => y
       .positional("file", { type: "string", describe: "capture file: pcapng, pcap or a raw ring dump; - for standard input" })
       .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })

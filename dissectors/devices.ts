@@ -89,9 +89,11 @@ export function decodingStatus(device: DeviceClass): string {
 
 const NO_GUID = "00000000-0000-0000-0000-000000000000";
 
+/** A device's name as GUIDs are labelled with it, both names where sources disagree. */
+export const deviceDisplayName = (device: DeviceClass): string => (device.alsoKnownAs ? `${device.name}; ${device.alsoKnownAs}` : device.name);
+
 registerNameTable("guid", (text) => {
   if (text === NO_GUID) return "none";
   const device = byGuid.get(text);
-  if (!device) return undefined;
-  return device.alsoKnownAs ? `${device.name}; ${device.alsoKnownAs}` : device.name;
+  return device ? deviceDisplayName(device) : undefined;
 });

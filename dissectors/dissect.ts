@@ -8,7 +8,7 @@ import type { Scope } from "./describe/expr.js";
 import { protocolInfo, registerField } from "./describe/fields.js";
 import { guidText } from "./describe/read.js";
 import type { ProtocolDescription, StructDescription } from "./describe/types.js";
-import { deviceByGuid, HV_SOCKET, type DeviceClass } from "./devices.js";
+import { deviceByGuid, deviceDisplayName, HV_SOCKET, type DeviceClass } from "./devices.js";
 import { Session, type ChannelInfo } from "./session.js";
 import { registerTable, tableResolver } from "./tables.js";
 import type { DataSource, ExpertItem, TreeNode } from "./tree.js";
@@ -179,7 +179,7 @@ export class Dissector {
     const short = device?.short ?? "unknown";
     return [
       { field: deviceField, value: short, ...place },
-      { field: deviceNameField, value: device?.name ?? `unknown class ${classGuid}`, ...place },
+      { field: deviceNameField, value: device ? deviceDisplayName(device) : `unknown class ${classGuid}`, ...place },
     ];
   }
 

@@ -30,3 +30,6 @@ export const tableResolver = (name: string): TableResolver | undefined => resolv
 
 /** Every protocol reachable through keyed tables (for registration of all fields). */
 export const tableProtocols = (): ProtocolDescription[] => [...keyed.values()].flatMap((entries) => [...entries.values()]);
+
+/** The keyed tables as they stand (for the Wireshark plugin generator). */
+export const keyedTables = (): ReadonlyMap<string, ReadonlyMap<number, ProtocolDescription>> => keyed;

@@ -69,20 +69,20 @@ function withPlacement(field: Field, read: FieldReader): FieldReader {
   };
 }
 
-function bitChildren(info: FieldInfo, field: ScalarField, value: number, offset: number, length: number, source: number): TreeNode[] {
-  return (field.bits ?? []).map((bit) =>
-    leaf(bitInfo(info, bit.mask, bit.key, bit.alternate ? `${bit.label} (also read as: ${bit.alternate})` : bit.label), bitwiseAnd(value, bit.mask) !== 0, offset, length, source));
+function bitChildren(bits: readonly FieldInfo[], value: number, offset: number, length: number, source: number): TreeNode[] {
+  return bits.map((bit) => leaf(bit, bitwiseAnd(value, bit.mask!) !== 0, offset, length, source));
 }
 
 function compileScalar(field: ScalarField, prefix: string): FieldReader {
   const info = fieldInfo(field, prefix);
   const size = scalarSize(field.type);
   const read = scalarReader(field.type);
+  const bits = (field.bits ?? []).map((bit) => bitInfo(info, bit.mask, bit.key, bit.alternate ? `${bit.label} (also read as: ${bit.alternate})` : bit.label));
   return (context, scope, children) => {
     if (scope.pos + size > scope.end) return outOfBytes(context, scope, field.label, size);
     const value = read(context.view, scope.pos);
     const node = leaf(info, value, scope.pos, size, context.source);
-    if (field.bits && typeof value === "number") node.children = bitChildren(info, field, value, scope.pos, size, context.source);
+    if (bits.length > 0 && typeof value === "number") node.children = bitChildren(bits, value, scope.pos, size, context.source);
     if (field.expect !== undefined && value !== field.expect) {
       context.experts.push({ severity: "note", group: "protocol", text: `${field.label} is ${String(value)}, expected ${field.expect}`, offset: scope.pos, source: context.source, filter: info.filter });
     }

@@ -168,4 +168,9 @@ export interface ProtocolDescription {
   label: string;
   /** The struct decoded when a payload is handed to this protocol. */
   root: StructDescription;
+  /**
+   * Wireshark already dissects this protocol under this dissector name (e.g. "eth_withoutfcs"): the
+   * generated plugin hands the bytes to it instead of decoding them from our description.
+   */
+  wiresharkDissector?: string;
 }

@@ -1,0 +1,171 @@
+// `vmbus-dissect wireshark-plugin`: a Lua dissector for Wireshark generated from the message
+// descriptions. The descriptions become Lua tables; runtime.lua (hand-written once) walks them.
+// No protocol is written in Lua: a protocol added to the descriptions appears here by itself.
+
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
+import { filterOf } from "../../dissectors/describe/fields.js";
+import type { FieldInfo } from "../../dissectors/tree.js";
+import { vmbusRecord } from "../../dissectors/vmbus/record.js";
+import { catalogueFrom, elementNodeFilter, structNodeFilter, type Catalogue } from "./catalogue.js";
+
+/** Fields the decoder adds that are not in any description (generated from state). */
+const GENERATED_FIELDS = ["vmbus.device", "vmbus.device_name"];
+
+export const luaString = (text: string): string =>
+  `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString().padStart(3, "0")}`)}"`;
+
+const luaKey = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `[${luaString(key)}]`);
+
+type Lua = string | number | boolean | undefined | Lua[] | { [key: string]: Lua } | { lua: string };
+
+/** Lua table constructor text for plain data. */
+function lua(value: Lua): string {
+  if (value === undefined) return "nil";
+  if (typeof value === "string") return luaString(value);
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "0/0";
+  if (typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return `{${value.map(lua).join(", ")}}`;
+  if ("lua" in value && typeof value.lua === "string") return value.lua;
+  const entries = Object.entries(value as Record<string, Lua>).filter(([, v]) => v !== undefined);
+  return `{${entries.map(([k, v]) => `${luaKey(k)} = ${lua(v)}`).join(", ")}}`;
+}
+
+function expr(e: Expr | undefined | "rest"): Lua {
+  if (e === undefined || e === "rest") return e;
+  if (typeof e === "number") return e;
+  switch (e.op) {
+    case "ref": case "state": return { op: e.op, name: e.name };
+    case "remaining": case "offset": return { op: e.op };
+    case "!": return { op: "!", a: expr(e.a) };
+    default: return { op: e.op, a: expr(e.a), b: expr(e.b) };
+  }
+}
+
+const structRef = (catalogue: Catalogue, description: StructDescription): number => catalogue.structs.get(description)!;
+
+function fieldEntry(catalogue: Catalogue, field: Field, prefix: string): Lua {
+  const common = { k: field.kind, key: field.key, label: field.label, when: expr(field.when), at: expr(field.at) };
+  const filter = filterOf(field, prefix);
+  switch (field.kind) {
+    case "scalar":
+      return { ...common, f: filter, t: field.type, expect: field.expect, bits: field.bits?.map((bit) => `${filter}.${bit.key}`) };
+    case "blob":
+      return { ...common, f: filter, t: field.type, len: expr(field.length), nul: field.nulTerminated };
+    case "struct":
+      return { ...common, f: filter, s: structRef(catalogue, field.struct), len: expr(field.length) };
+    case "array":
+      return { ...common, f: filter, s: structRef(catalogue, field.element), ef: elementNodeFilter(field.element), count: expr(field.count), clip: field.clipToEnd, note: field.clipNote };
+    case "switch": {
+      const choice = (description: StructDescription) => ({ s: structRef(catalogue, description), f: structNodeFilter(description, prefix) });
+      const cases: Record<string, Lua> = {};
+      for (const [key, description] of Object.entries(field.cases)) cases[`[${key}]`] = choice(description);
+      return { ...common, on: expr(field.on), cases: { lua: `{${Object.entries(cases).map(([k, v]) => `${k} = ${lua(v)}`).join(", ")}}` }, default: field.default ? choice(field.default) : undefined };
+    }
+    case "handoff":
+      return { ...common, table: field.table, len: expr(field.length), by: expr(field.by), attached: field.attached ? [...field.attached] : undefined, missing: field.missing };
+  }
+}
+
+function structEntry(catalogue: Catalogue, description: StructDescription): Lua {
+  return {
+    name: description.name, info: description.info, minSize: description.minSize, size: description.size,
+    sizeFrom: expr(description.sizeFrom),
+    fields: description.fields.map((field) => fieldEntry(catalogue, field, description.prefix)),
+    effects: description.effects?.map((e) => ({ set: e.set, value: expr(e.value), when: expr(e.when) })),
+    checks: description.checks?.map((c) => ({ fails: expr(c.fails), field: c.field, text: c.text })),
+    hooks: description.hooks ? [...description.hooks] : undefined,
+  };
+}
+
+function valueStringsLua(values: ValueStrings): string {
+  return `{${Object.entries(values).map(([k, v]) => `[${k}] = ${luaString(v)}`).join(", ")}}`;
+}
+
+const INTEGER_BASE = (info: FieldInfo) => (info.base === "hex" ? "base.HEX" : "base.DEC");
+
+/** The ProtoField constructor for a registered field. */
+function protoField(info: FieldInfo, catalogue: Catalogue): string {
+  const abbr = luaString(info.filter);
+  const label = luaString(info.label);
+  const values = info.values ? `VS[${catalogue.values.get(info.values)}]` : "nil";
+  const description = info.description ? luaString(info.description) : "nil";
+  switch (info.kind) {
+    case "uint": return `ProtoField.uint${(info.width ?? 4) * 8}(${abbr}, ${label}, ${INTEGER_BASE(info)}, ${values}, nil, ${description})`;
+    case "int": return `ProtoField.int${(info.width ?? 4) * 8}(${abbr}, ${label}, base.DEC, ${values}, nil, ${description})`;
+    case "bool": return `ProtoField.bool(${abbr}, ${label})`;
+    case "bit": return `ProtoField.bool(${abbr}, ${label}, ${(info.width ?? 1) * 8}, nil, ${info.mask})`;
+    case "filetime": return `ProtoField.absolute_time(${abbr}, ${label}, base.UTC)`;
+    case "guid": return `ProtoField.guid(${abbr}, ${label})`;
+    case "string": return `ProtoField.string(${abbr}, ${label})`;
+    case "ipv4": return `ProtoField.ipv4(${abbr}, ${label})`;
+    case "ipv6": return `ProtoField.ipv6(${abbr}, ${label})`;
+    case "mac": return `ProtoField.ether(${abbr}, ${label})`;
+    case "array": return `ProtoField.uint32(${abbr}, ${label})`;
+    case "bytes": return `ProtoField.bytes(${abbr}, ${label})`;
+    default: return `ProtoField.none(${abbr}, ${label})`;
+  }
+}
+
+function protocolEntry(catalogue: Catalogue, protocol: ProtocolDescription): Lua {
+  if (protocol.wiresharkDissector) return { ws: protocol.wiresharkDissector, name: protocol.name, label: protocol.label };
+  return { name: protocol.name, label: protocol.label, root: structRef(catalogue, protocol.root) };
+}
+
+function runtimeSource(): string {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  // From source: formats/wireshark/; built: dist/formats/wireshark/ (the .lua is not compiled).
+  for (const candidate of [`${here}runtime.lua`, `${here}../../../formats/wireshark/runtime.lua`]) {
+    if (existsSync(candidate)) return readFileSync(candidate, "utf8");
+  }
+  throw new Error("formats/wireshark/runtime.lua is missing from the installation");
+}
+
+const protocolOfField = (filter: string, catalogue: Catalogue): string => {
+  const first = filter.split(".")[0];
+  return catalogue.protocols.has(first) ? first : "vmbus";
+};
+
+export function generatePlugin(options: { version: string; linkTypes: readonly number[] }): string {
+  const catalogue = catalogueFrom(vmbusRecord, GENERATED_FIELDS);
+  const out: string[] = [
+    `-- VMBus dissector for Wireshark, generated by vmbus-dissect ${options.version} from its message descriptions.`,
+    "-- Do not edit: regenerate with `vmbus-dissect wireshark-plugin`.",
+    "local VS, FIELDS, PF, S, TABLES, HOOKS = {}, {}, {}, {}, {}, {}",
+    `local LINK_TYPES = ${lua([...options.linkTypes])}`,
+    `local ROOT = ${structRef(catalogue, vmbusRecord)}`,
+  ];
+  for (const [values, id] of catalogue.values) out.push(`VS[${id}] = ${valueStringsLua(values)}`);
+  out.push(`local PROTOS = {${[["vmbus", "VMBus"], ...[...catalogue.protocols.values()].filter((p) => p.name !== "vmbus").map((p) => [p.name, p.label])]
+    .map(([name, label]) => `[${luaString(name)}] = Proto(${luaString(name)}, ${luaString(label)})`).join(", ")}}`);
+  for (const info of catalogue.fields.values()) {
+    if (info.kind === "protocol") continue;
+    out.push(`PF[${luaString(info.filter)}] = ${protoField(info, catalogue)}`);
+    out.push(`FIELDS[${luaString(info.filter)}] = ${lua({ kind: info.kind, label: info.label, base: info.base, unit: info.unit, mask: info.mask, vs: info.values ? catalogue.values.get(info.values) : undefined, bits: info.bits?.map((bit) => `${info.filter}.${bit.key}`) })}`);
+  }
+  const byProtocol = new Map<string, string[]>();
+  for (const info of catalogue.fields.values()) {
+    if (info.kind === "protocol") continue;
+    const owner = protocolOfField(info.filter, catalogue);
+    byProtocol.set(owner, [...(byProtocol.get(owner) ?? []), `PF[${luaString(info.filter)}]`]);
+  }
+  for (const [owner, fields] of byProtocol) out.push(`PROTOS[${luaString(owner)}].fields = {${fields.join(", ")}}`);
+  out.push(
+    "local EXPERTS = {",
+    '  malformed = ProtoExpert.new("vmbus.expert.malformed", "Malformed", expert.group.MALFORMED, expert.severity.ERROR),',
+    '  undecoded = ProtoExpert.new("vmbus.expert.undecoded", "Not decoded", expert.group.UNDECODED, expert.severity.NOTE),',
+    '  note = ProtoExpert.new("vmbus.expert.note", "Note", expert.group.PROTOCOL, expert.severity.NOTE),',
+    "}",
+    "PROTOS.vmbus.experts = { EXPERTS.malformed, EXPERTS.undecoded, EXPERTS.note }",
+  );
+  for (const [description, id] of catalogue.structs) out.push(`S[${id}] = ${lua(structEntry(catalogue, description))}`);
+  for (const [name, entries] of catalogue.tables) {
+    out.push(`TABLES[${luaString(name)}] = {${[...entries].map(([key, protocol]) => `[${key}] = ${lua(protocolEntry(catalogue, protocol))}`).join(", ")}}`);
+  }
+  const devices = catalogue.devices.map((d) => `[${luaString(d.guid || d.short)}] = ${lua({ short: d.short, name: d.name, protocol: d.protocol ? protocolEntry(catalogue, d.protocol) : undefined })}`);
+  out.push(`local DEVICES_BY_GUID = {${devices.join(", ")}}`);
+  out.push(`local DEVICE_NAMES = {${catalogue.devices.filter((d) => d.guid).map((d) => `[${luaString(d.guid)}] = ${luaString(d.name)}`).join(", ")}}`);
+  out.push(runtimeSource());
+  return out.join("\n");
+}

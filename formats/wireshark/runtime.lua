@@ -1,0 +1,542 @@
+-- vmbus-dissect Wireshark runtime: walks the message descriptions generated above (tables S, VS,
+-- FIELDS, TABLES, DEVICES). Hand-written once; protocols are data. Mirrors dissectors/describe/compile.ts.
+
+local band, rshift = bit32.band, bit32.rshift
+local SIZES = { u8 = 1, u16 = 2, u24 = 3, u32 = 4, u64 = 8, i8 = 1, i16 = 2, i32 = 4, i64 = 8,
+  u16be = 2, u24be = 3, u32be = 4, u64be = 8, bool8 = 1, filetime = 8 }
+local BIG_ENDIAN = { u16be = true, u24be = true, u32be = true, u64be = true }
+
+local state = { global = {}, channels = {} }
+local ctx -- per record: tvb, pinfo, relid, class, chunks, info, layers, failed
+
+local function to_number(v)
+  if type(v) == "number" then return v end
+  if type(v) == "boolean" then return v and 1 or 0 end
+  if type(v) == "userdata" and v.tonumber then return v:tonumber() end
+  return 0 / 0
+end
+
+local function lookup(scope, name)
+  while scope do
+    local v = scope.values[name]
+    if v ~= nil then return v end
+    scope = scope.parent
+  end
+  return nil
+end
+
+local function state_get(name)
+  if name:sub(1, 8) == "channel." then
+    local ch = state.channels[ctx.relid]
+    return ch and ch[name]
+  end
+  return state.global[name]
+end
+
+local function state_set(name, value)
+  if ctx.dry then return end
+  local n = to_number(value)
+  if n ~= n then return end
+  if name:sub(1, 8) == "channel." then
+    state.channels[ctx.relid] = state.channels[ctx.relid] or {}
+    state.channels[ctx.relid][name] = n
+  else
+    state.global[name] = n
+  end
+end
+
+local function truth(x) return x ~= 0 and x == x end
+
+local function bitand(a, b)
+  if a ~= a or b ~= b then return 0 / 0 end
+  if a >= 0 and b >= 0 and a <= 0xffffffff and b <= 0xffffffff then return band(a, b) end
+  local lo = band(a % 4294967296, b % 4294967296)
+  local hi = band(math.floor(a / 4294967296) % 4294967296, math.floor(b / 4294967296) % 4294967296)
+  return hi * 4294967296 + lo
+end
+
+local BINARY = {
+  ["+"] = function(a, b) return a + b end,
+  ["-"] = function(a, b) return a - b end,
+  ["*"] = function(a, b) return a * b end,
+  ["/"] = function(a, b) if b == 0 then return 0 / 0 end return math.floor(a / b) end,
+  ceildiv = function(a, b) if b == 0 then return 0 / 0 end return math.ceil(a / b) end,
+  ["&"] = bitand,
+  ["|"] = function(a, b) return a + b - bitand(a, b) end,
+  [">>"] = function(a, b) return math.floor(a / 2 ^ b) end,
+  min = math.min, max = math.max,
+  ["=="] = function(a, b) return a == b and 1 or 0 end,
+  ["!="] = function(a, b) return a ~= b and 1 or 0 end,
+  ["<"] = function(a, b) return a < b and 1 or 0 end,
+  ["<="] = function(a, b) return a <= b and 1 or 0 end,
+  [">"] = function(a, b) return a > b and 1 or 0 end,
+  [">="] = function(a, b) return a >= b and 1 or 0 end,
+  ["&&"] = function(a, b) return (truth(a) and truth(b)) and 1 or 0 end,
+  ["||"] = function(a, b) return (truth(a) or truth(b)) and 1 or 0 end,
+}
+
+local function eval(e, scope)
+  if type(e) == "number" then return e end
+  local op = e.op
+  if op == "ref" then return to_number(lookup(scope, e.name)) end
+  if op == "state" then return state_get(e.name) or 0 / 0 end
+  if op == "remaining" then return scope.stop - scope.pos end
+  if op == "offset" then return scope.pos - scope.start end
+  if op == "!" then return truth(eval(e.a, scope)) and 0 or 1 end
+  return BINARY[op](eval(e.a, scope), eval(e.b, scope))
+end
+
+-- Expert info ---------------------------------------------------------------------------------
+
+-- A tree that swallows everything: counting an array's elements before its item is added
+-- (an item's value cannot change later) runs the same code with no output and no side effects.
+local NULL_ITEM = {}
+setmetatable(NULL_ITEM, { __index = function() return function() return NULL_ITEM end end })
+
+local function expert_add(tree, kind, text)
+  if ctx.dry then return end
+  tree:add_proto_expert_info(EXPERTS[kind], text)
+end
+
+local function out_of_bytes(tree, scope, what, needed)
+  expert_add(tree, "malformed", string.format("%s needs %d bytes at offset %d, only %d remain", what, needed, scope.pos, math.max(0, scope.stop - scope.pos)))
+  ctx.failed = true
+end
+
+-- Values and their text (for info templates) --------------------------------------------------
+
+local function hex_of(n)
+  if type(n) == "userdata" then return "0x" .. n:tohex():gsub("^0+(%x)", "%1") end
+  return string.format("0x%x", n)
+end
+
+local function guid_text(range)
+  local b = {}
+  for i = 0, 15 do b[i] = range(i, 1):uint() end
+  local function h(i) return string.format("%02x", b[i]) end
+  return h(3) .. h(2) .. h(1) .. h(0) .. "-" .. h(5) .. h(4) .. "-" .. h(7) .. h(6) .. "-" .. h(8) .. h(9) .. "-" ..
+    h(10) .. h(11) .. h(12) .. h(13) .. h(14) .. h(15)
+end
+
+local function short_text(entry)
+  local info, v = FIELDS[entry.f], entry.v
+  if info and info.vs and type(v) ~= "userdata" then
+    local name = VS[info.vs][to_number(v)]
+    if name then return name end
+  end
+  if info and info.kind == "guid" then return DEVICE_NAMES[v] or v end
+  if info and info.base == "hex" and (type(v) == "number" or type(v) == "userdata") then return hex_of(v) end
+  if info and info.unit and type(v) == "number" then return tostring(v) .. " " .. info.unit end
+  if type(v) == "userdata" then return tostring(v) end
+  return tostring(v)
+end
+
+local function find_entry(scope, key)
+  for _, entry in ipairs(scope.order) do
+    if entry.key == key then return entry end
+  end
+  for _, child in ipairs(scope.children) do
+    local found = find_entry(child, key)
+    if found then return found end
+  end
+  return nil
+end
+
+local function format_info(template, scope)
+  return (template:gsub("{([%w_]+):?(%a*)}", function(key, mode)
+    local entry = find_entry(scope, key)
+    if not entry then return "?" end
+    if mode == "raw" then return tostring(entry.v) end
+    if mode == "bits" then
+      local info = FIELDS[entry.f]
+      local set = {}
+      for _, bit in ipairs(info.bits or {}) do
+        if truth(bitand(to_number(entry.v), FIELDS[bit].mask)) then set[#set + 1] = FIELDS[bit].label end
+      end
+      return #set > 0 and ("[" .. table.concat(set, ", ") .. "]") or ""
+    end
+    return short_text(entry)
+  end))
+end
+
+-- Readers ---------------------------------------------------------------------------------------
+
+local function read_scalar(range, t)
+  if t == "u8" or t == "bool8" then return range:uint() end
+  if t == "i8" then return range:int() end
+  if BIG_ENDIAN[t] then
+    if t == "u64be" then return range:uint64() end
+    return range:uint()
+  end
+  if t == "u64" or t == "filetime" then
+    local v = range:le_uint64()
+    if v <= UInt64(0xffffffff, 0x1fffff) then return v:tonumber() end
+    return v
+  end
+  if t == "i64" then return range:le_int64():tonumber() end
+  if t == "i16" or t == "i32" then return range:le_int() end
+  return range:le_uint()
+end
+
+local FILETIME_UNIX = UInt64(0xd53e8000, 0x019db1de)
+
+local function add_scalar(tree, field, range, value)
+  local pf = PF[field.f]
+  if field.t == "filetime" then
+    local ticks = range:le_uint64()
+    if ticks > FILETIME_UNIX then
+      local since = ticks - FILETIME_UNIX
+      return tree:add(pf, range, NSTime((since / 10000000):tonumber(), (since % 10000000):tonumber() * 100))
+    end
+    return tree:add(pf, range, NSTime(0, 0))
+  end
+  if field.t == "bool8" then return tree:add(pf, range, value ~= 0) end
+  if BIG_ENDIAN[field.t] or field.t == "u8" or field.t == "i8" then return tree:add(pf, range) end
+  return tree:add_le(pf, range)
+end
+
+local decode_struct -- forward
+
+local function scope_new(parent, start, stop)
+  return { values = {}, parent = parent, start = start, stop = stop, pos = start, order = {}, children = {} }
+end
+
+local function remember(scope, key, f, v)
+  scope.values[key] = v
+  scope.order[#scope.order + 1] = { key = key, f = f, v = v }
+end
+
+local function read_scalar_field(field, tree, scope)
+  local size = SIZES[field.t]
+  if scope.pos + size > scope.stop then return out_of_bytes(tree, scope, field.label, size) end
+  local range = ctx.tvb(scope.pos, size)
+  local value = read_scalar(range, field.t)
+  local item = add_scalar(tree, field, range, value)
+  if field.bits then
+    for _, bit in ipairs(field.bits) do
+      if BIG_ENDIAN[field.t] or size == 1 then item:add(PF[bit], range) else item:add_le(PF[bit], range) end
+    end
+  end
+  if field.expect and to_number(value) ~= field.expect then
+    expert_add(item, "note", string.format("%s is %s, expected %d", field.label, tostring(value), field.expect))
+  end
+  remember(scope, field.key, field.f, value)
+  scope.pos = scope.pos + size
+end
+
+local function region_length(len, scope)
+  if len == nil or len == "rest" then return scope.stop - scope.pos end
+  return eval(len, scope)
+end
+
+local function read_blob_field(field, tree, scope)
+  local wanted = region_length(field.len, scope)
+  if not (wanted >= 0) then
+    expert_add(tree, "malformed", field.label .. ": length is not valid")
+    ctx.failed = true
+    return
+  end
+  local available = math.min(wanted, scope.stop - scope.pos)
+  local range = ctx.tvb(scope.pos, available)
+  local pf, value = PF[field.f], nil
+  if field.t == "guid" and available == 16 then
+    value = guid_text(range)
+    tree:add_le(pf, range)
+  elseif field.t == "utf16" then
+    value = available > 0 and range:le_ustring() or ""
+    if field.nul then value = value:match("^[^%z]*") end
+    tree:add(pf, range, value)
+  elseif field.t == "ascii" then
+    value = available > 0 and range:raw() or ""
+    if field.nul then value = value:match("^[^%z]*") end
+    tree:add(pf, range, value)
+  elseif (field.t == "ipv4" and available == 4) or (field.t == "ipv6" and available == 16) or (field.t == "mac" and available == 6) then
+    tree:add(pf, range)
+    value = tostring(field.t == "ipv4" and range:ipv4() or field.t == "mac" and range:ether() or range:bytes())
+  else
+    value = available > 0 and range:bytes() or ByteArray.new()
+    if available > 0 then tree:add(pf, range) else tree:add(pf, ctx.tvb(scope.pos, 0)) end
+  end
+  remember(scope, field.key, field.f, value)
+  if available < wanted then return out_of_bytes(tree, scope, field.label, wanted) end
+  scope.pos = scope.pos + available
+end
+
+local function read_struct_field(field, tree, scope)
+  local stop = scope.stop
+  if field.len ~= nil then stop = math.min(scope.stop, scope.pos + region_length(field.len, scope)) end
+  local used, child = decode_struct(S[field.s], tree, scope.pos, stop, scope, field.f)
+  scope.children[#scope.children + 1] = child
+  scope.pos = field.len ~= nil and stop or scope.pos + used
+end
+
+local function decode_elements(field, item, scope, wanted)
+  local index = 0
+  while index < wanted and not ctx.failed do
+    if scope.pos >= scope.stop then
+      if field.count and not field.clip then out_of_bytes(item, scope, string.format("%s element %d of %d", field.label, index, wanted), 1) end
+      if field.count and field.clip and field.note then item:append_text(" " .. field.note) end
+      break
+    end
+    if index >= 65536 then
+      expert_add(item, "malformed", field.label .. ": more than 65536 elements")
+      break
+    end
+    local before = scope.pos
+    local used, child = decode_struct(S[field.s], item, scope.pos, scope.stop, scope, field.ef)
+    scope.children[#scope.children + 1] = child
+    scope.pos = scope.pos + used
+    index = index + 1
+    if scope.pos <= before then break end
+  end
+  return index
+end
+
+local function count_elements(field, scope, wanted)
+  local saved_pos, saved_failed, saved_dry, saved_children = scope.pos, ctx.failed, ctx.dry, scope.children
+  ctx.dry, scope.children = true, {}
+  local count = decode_elements(field, NULL_ITEM, scope, wanted)
+  scope.pos, ctx.failed, ctx.dry, scope.children = saved_pos, saved_failed, saved_dry, saved_children
+  return count
+end
+
+local function read_array_field(field, tree, scope)
+  local wanted = field.count and eval(field.count, scope) or math.huge
+  if not (wanted >= 0) then
+    expert_add(tree, "malformed", field.label .. ": count is not valid")
+    ctx.failed = true
+    return
+  end
+  local start = scope.pos
+  local item = tree:add(PF[field.f], ctx.tvb(scope.pos, 0), count_elements(field, scope, wanted))
+  local index = decode_elements(field, item, scope, wanted)
+  item:set_len(scope.pos - start)
+  remember(scope, field.key, field.f, index)
+end
+
+local function read_switch_field(field, tree, scope)
+  local key = eval(field.on, scope)
+  local chosen = field.cases[key] or field.default
+  if not chosen then return end
+  local used, child = decode_struct(S[chosen.s], tree, scope.pos, scope.stop, scope, chosen.f)
+  scope.children[#scope.children + 1] = child
+  scope.pos = scope.pos + used
+end
+
+-- Hand-offs: the next protocol is a layer of its own, as in any Wireshark dissector -------------
+
+local function call_protocol(protocol, tvb, start, stop, scope)
+  if protocol.ws then
+    local saved = ctx.tvb
+    pcall(function() Dissector.get(protocol.ws):call(tvb(start, stop - start):tvb(), ctx.pinfo, ctx.root) end)
+    ctx.tvb = saved
+    return
+  end
+  local saved = ctx.tvb
+  ctx.tvb = tvb
+  local layer = ctx.root:add(PROTOS[protocol.name], tvb(start, stop - start))
+  ctx.info[#ctx.info + 1] = "→"
+  ctx.last_protocol = protocol.label
+  decode_struct(S[protocol.root], layer, start, stop, scope, nil)
+  ctx.tvb = saved
+end
+
+local function data_layer(tvb, start, stop, reason)
+  Dissector.get("data"):call(tvb(start, stop - start):tvb(), ctx.pinfo, ctx.root)
+  expert_add(ctx.root, "undecoded", reason)
+  ctx.info[#ctx.info + 1] = "→"
+  ctx.info[#ctx.info + 1] = string.format("%d bytes of payload", stop - start)
+end
+
+local function resolve(table_name, key)
+  if table_name == "vmbus.device" then
+    local device = DEVICES_BY_GUID[ctx.class or ""]
+    local channel = state.channels_offered[ctx.relid]
+    if channel and channel.hvsock then device = DEVICES_BY_GUID["hvsock"] end
+    if device and device.protocol then return device.protocol end
+    if device then return nil, device.short .. ": device protocol not decoded; payload shown as bytes" end
+    return nil, "device of this channel unknown; payload shown as bytes"
+  end
+  local entries = TABLES[table_name]
+  local protocol = entries and entries[key]
+  if protocol then return protocol end
+  return nil, "no dissector in " .. table_name
+end
+
+local function read_handoff_field(field, tree, scope)
+  if ctx.dry then
+    if not field.attached then scope.pos = math.max(scope.pos, math.min(scope.stop, scope.pos + region_length(field.len, scope))) end
+    return
+  end
+  local key = field.by and eval(field.by, scope) or nil
+  if field.attached then
+    local found = false
+    for _, chunk in ipairs(ctx.chunks) do
+      for _, source in ipairs(field.attached) do
+        if chunk.source == source then
+          found = true
+          local protocol, why = resolve(field.table, key)
+          local tvb = chunk.range:tvb()
+          if protocol then call_protocol(protocol, tvb, 0, tvb:len(), scope) else data_layer(tvb, 0, tvb:len(), why) end
+        end
+      end
+    end
+    if not found and field.missing then
+      local text = format_info(field.missing, scope)
+      ctx.info[#ctx.info + 1] = text
+      expert_add(tree, "undecoded", text)
+    end
+    return
+  end
+  local stop = math.min(scope.stop, scope.pos + region_length(field.len, scope))
+  if stop > scope.pos then
+    local protocol, why = resolve(field.table, key)
+    if protocol then call_protocol(protocol, ctx.tvb, scope.pos, stop, scope) else data_layer(ctx.tvb, scope.pos, stop, why) end
+  end
+  scope.pos = math.max(scope.pos, stop)
+end
+
+local READERS = { scalar = read_scalar_field, blob = read_blob_field, struct = read_struct_field,
+  array = read_array_field, switch = read_switch_field, handoff = read_handoff_field }
+
+local function read_field(field, tree, scope)
+  if field.when and not truth(eval(field.when, scope)) then return end
+  if field.at then
+    local target = scope.start + eval(field.at, scope)
+    if target ~= target or target < scope.start then
+      expert_add(tree, "malformed", field.label .. ": position is not valid")
+      ctx.failed = true
+      return
+    end
+    scope.pos = target
+  end
+  READERS[field.k](field, tree, scope)
+end
+
+local function stated_end(desc, size, scope, tree)
+  if not (size >= scope.pos - scope.start) then
+    expert_add(tree, "malformed", string.format("%s: stated size %s is smaller than its %d bytes of fields", desc.name, tostring(size), scope.pos - scope.start))
+    return scope.pos
+  end
+  if scope.start + size > scope.stop then
+    expert_add(tree, "malformed", string.format("%s: stated size %d runs past the %d bytes available", desc.name, size, scope.stop - scope.start))
+    return scope.stop
+  end
+  return scope.start + size
+end
+
+local function apply_after(desc, scope, tree)
+  for _, check in ipairs(desc.checks or {}) do
+    if truth(eval(check.fails, scope)) then expert_add(tree, "malformed", format_info(check.text, scope)) end
+  end
+  for _, effect in ipairs(desc.effects or {}) do
+    if not effect.when or truth(eval(effect.when, scope)) then state_set(effect.set, eval(effect.value, scope)) end
+  end
+  if ctx.dry then return end
+  for _, name in ipairs(desc.hooks or {}) do
+    if HOOKS[name] then HOOKS[name](scope, tree) end
+  end
+end
+
+function decode_struct(desc, tree, start, stop, parent, node_filter)
+  local scope = scope_new(parent, start, stop)
+  local node = node_filter and tree:add(PF[node_filter], ctx.tvb(start, 0)) or tree
+  local info_slot
+  if desc.info and not ctx.dry then
+    info_slot = #ctx.info + 1
+    ctx.info[info_slot] = ""
+  end
+  if desc.minSize and stop - start < desc.minSize then
+    expert_add(node, "malformed", string.format("%s is %d bytes, shorter than its %d-byte layout", desc.name, stop - start, desc.minSize))
+  end
+  for _, field in ipairs(desc.fields) do
+    if ctx.failed then break end
+    read_field(field, node, scope)
+  end
+  if desc.size and not ctx.failed then scope.pos = math.max(scope.pos, math.min(stop, start + desc.size)) end
+  if desc.sizeFrom and not ctx.failed then scope.pos = stated_end(desc, eval(desc.sizeFrom, scope), scope, node) end
+  if node_filter then node:set_len(scope.pos - start) end
+  if not ctx.failed then apply_after(desc, scope, node) end
+  if info_slot then ctx.info[info_slot] = format_info(desc.info, scope) end
+  return scope.pos - start, scope
+end
+
+-- Hand-written hooks (dissectors/vmbus/hooks.ts) ---------------------------------------------
+
+HOOKS["vmbus.offer"] = function(scope)
+  local relid = to_number(scope.values.child_relid)
+  local flags = to_number(scope.values.flags)
+  state.channels_offered[relid] = { class = scope.values.if_type, hvsock = truth(bitand(flags, 0x2000)) }
+  state.channels[relid] = nil
+end
+
+HOOKS["vmbus.unknown_message"] = function(scope, tree)
+  expert_add(tree, "malformed", "unknown channel message type " .. tostring(lookup(scope, "msgtype")))
+end
+
+local LEGACY = { [1] = true, [2] = true, [3] = true, [4] = true, [5] = true, [8] = true, [10] = true, [12] = true, [13] = true }
+HOOKS["vmbus.packet"] = function(scope, tree)
+  local t, o8, l8 = to_number(scope.values.type), to_number(scope.values.offset8), to_number(scope.values.len8)
+  if t == 0 then expert_add(tree, "malformed", "packet type 0 (invalid)")
+  elseif t > 13 then expert_add(tree, "malformed", "unknown packet type " .. t)
+  elseif LEGACY[t] then expert_add(tree, "note", "packet type " .. t .. " is a legacy or unconfirmed type (Linux definition only)") end
+  if o8 < 2 then expert_add(tree, "malformed", "payload offset " .. (o8 * 8) .. " is inside the 16-byte descriptor") end
+  if l8 < o8 then expert_add(tree, "malformed", "packet length " .. (l8 * 8) .. " is shorter than the payload offset " .. (o8 * 8)) end
+  if scope.start + l8 * 8 > scope.stop then expert_add(tree, "malformed", "packet length " .. (l8 * 8) .. " runs past the " .. (scope.stop - scope.start) .. " bytes captured") end
+end
+
+-- The record ------------------------------------------------------------------------------------
+
+local function parse_chunks(tvb)
+  local chunks = {}
+  if tvb:len() < 28 then return chunks end
+  local header_length = tvb(2, 2):le_uint()
+  if band(tvb(5, 1):uint(), 4) == 0 or tvb(4, 1):uint() ~= 2 or tvb:len() < header_length + 16 then return chunks end
+  local pos = header_length + tvb(header_length + 4, 2):le_uint() * 8
+  while pos + 12 <= tvb:len() do
+    local length = tvb(pos + 8, 4):le_uint()
+    local available = math.min(length, tvb:len() - pos - 12)
+    chunks[#chunks + 1] = { source = tvb(pos, 1):uint(), range = tvb(pos + 12, available) }
+    pos = pos + 12 + length + (4 - length % 4) % 4
+  end
+  return chunks
+end
+
+local vmbus = PROTOS["vmbus"]
+
+local function reset_state()
+  state = { global = {}, channels = {}, channels_offered = {} }
+end
+reset_state()
+-- Wireshark calls init before each (re)dissection of a file: the session is learned anew.
+vmbus.init = reset_state
+
+function vmbus.dissector(tvb, pinfo, root)
+  if tvb:len() < 28 then return 0 end
+  pinfo.cols.protocol = "VMBus"
+  local class = guid_text(tvb(12, 16))
+  local relid = tvb(8, 4):le_uint()
+  local offered = state.channels_offered[relid]
+  if class == "00000000-0000-0000-0000-000000000000" then class = offered and offered.class or nil end
+  ctx = { tvb = tvb, pinfo = pinfo, root = root, relid = relid, class = class, chunks = parse_chunks(tvb), info = {}, failed = false, last_protocol = "VMBus" }
+  local layer = root:add(vmbus, tvb())
+  local device = tvb(4, 1):uint() == 2 and DEVICES_BY_GUID[class or ""]
+  decode_struct(S[ROOT], layer, 0, tvb:len(), nil, nil)
+  if device then
+    layer:add(PF["vmbus.device"], tvb(12, 16), device.short):set_generated()
+    layer:add(PF["vmbus.device_name"], tvb(12, 16), device.name):set_generated()
+  end
+  local parts = {}
+  for _, part in ipairs(ctx.info) do if part ~= "" then parts[#parts + 1] = part end end
+  while parts[1] == "→" do table.remove(parts, 1) end
+  while parts[#parts] == "→" do table.remove(parts) end
+  local text = table.concat(parts, " ")
+  pinfo.cols.protocol = ctx.last_protocol
+  pinfo.cols.info = text
+  return tvb:len()
+end
+
+local encaps = DissectorTable.get("wtap_encap")
+for _, link_type in ipairs(LINK_TYPES) do
+  encaps:add(wtap_encaps["USER" .. (link_type - 147)], vmbus)
+end
