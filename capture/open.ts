@@ -55,6 +55,15 @@ async function openRingDump(input: CaptureInput, options: OpenOptions, stats: Re
 
 export async function openCapture(name: string, options: OpenOptions = {}): Promise<OpenedCapture> {
   const input = await openInput(name);
+  try {
+    return await openFormat(input, options);
+  } catch (error) {
+    await input.close();
+    throw error;
+  }
+}
+
+async function openFormat(input: CaptureInput, options: OpenOptions): Promise<OpenedCapture> {
   const stats = newReaderStats();
   const format = chooseFormat(await input.peek(4));
   if (format === "unknown") return openRingDump(input, options, stats);
