@@ -124,7 +124,12 @@ export async function runRead(options: ReadOptions): Promise<number> {
   const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
   const dissector = new Dissector({ defaultDevice: device });
   let interrupted = false;
-  const onInterrupt = () => { interrupted = true; };
+  // Ctrl-C stops reading and closes the output normally (a valid pcapng of everything so far);
+  // a second Ctrl-C ends the process at once. Standard input is closed so a waiting read returns.
+  const onInterrupt = () => {
+    interrupted = true;
+    if (options.file === "-") process.stdin.destroy();
+  };
   process.once("SIGINT", onInterrupt);
   let seen = 0;
   let malformed = 0;
@@ -139,8 +144,8 @@ export async function runRead(options: ReadOptions): Promise<number> {
       if (out.gone || writer?.outputGone || interrupted || (options.count !== undefined && ++seen >= options.count)) break;
     }
   } catch (error) {
-    if (!(error instanceof CaptureError)) throw error;
-    failure = error;
+    if (!interrupted && !(error instanceof CaptureError)) throw error;
+    if (!interrupted) failure = error as CaptureError;
   } finally {
     process.off("SIGINT", onInterrupt);
     await out.flush();
@@ -153,6 +158,10 @@ export async function runRead(options: ReadOptions): Promise<number> {
   if (failure) {
     note(`vmbus-dissect: ${failure.message}`);
     return 2;
+  }
+  if (interrupted) {
+    note(`vmbus-dissect: interrupted${writer ? `; ${writer.written} record(s) written to ${options.write}` : ""}`);
+    return 130;
   }
   return options.strict && malformed > 0 ? 1 : 0;
 }

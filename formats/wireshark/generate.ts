@@ -39,6 +39,7 @@ function expr(e: Expr | undefined | "rest"): Lua {
     case "ref": case "state": return { op: e.op, name: e.name };
     case "remaining": case "offset": return { op: e.op };
     case "!": return { op: "!", a: expr(e.a) };
+    case "peek": return { op: "peek", t: e.type, at: expr(e.at) };
     default: return { op: e.op, a: expr(e.a), b: expr(e.b) };
   }
 }

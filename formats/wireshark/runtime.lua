@@ -83,7 +83,16 @@ local function eval(e, scope)
   if op == "remaining" then return scope.stop - scope.pos end
   if op == "offset" then return scope.pos - scope.start end
   if op == "!" then return truth(eval(e.a, scope)) and 0 or 1 end
+  if op == "peek" then return PEEK(e, scope) end
   return BINARY[op](eval(e.a, scope), eval(e.b, scope))
+end
+
+-- peek: a value read ahead without consuming it (read_scalar is defined below).
+function PEEK(e, scope)
+  local size = SIZES[e.t]
+  local pos = e.at and scope.start + eval(e.at, scope) or scope.pos
+  if not (pos >= scope.start) or pos + size > scope.stop or pos + size > ctx.tvb:len() then return 0 / 0 end
+  return to_number(READ_SCALAR(ctx.tvb(pos, size), e.t))
 end
 
 -- Expert info ---------------------------------------------------------------------------------
@@ -177,6 +186,8 @@ local function read_scalar(range, t)
   if t == "i16" or t == "i32" then return range:le_int() end
   return range:le_uint()
 end
+
+READ_SCALAR = read_scalar
 
 local FILETIME_UNIX = UInt64(0xd53e8000, 0x019db1de)
 
