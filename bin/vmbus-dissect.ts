@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       .option("direction", { choices: ["guest-to-host", "host-to-guest"] as const, describe: "ring dumps: direction of a single ring" })
       .option("relid", { type: "number", describe: "ring dumps: the channel's relid, when known" })
       .option("recv-buffer", { type: "string", describe: "ring dumps: file holding the receive buffer that transfer-page ranges point into" })
+      .option("send-buffer", { type: "string", describe: "ring dumps: file holding the network send buffer; the sections SEND_RNDIS_PKT names become attached data" })
+      .option("send-section-size", { type: "number", default: 6144, describe: "ring dumps: size of a send-buffer section (Linux netvsc: 6144)" })
       .option("guest-memory", { type: "string", describe: "ring dumps: flat guest memory image (PFN × 4096 = file offset) for GPA ranges" })
       .option("link-type", { type: "number", default: 147, describe: "pcapng link type of VMBus records (147..162)" })
       .option("strict", { type: "boolean", default: false, describe: "exit with status 1 when any record is malformed" })
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       const options: ReadOptions = {
         file, verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
         print: argv.print, timeFormat: argv.timeFormat, device: argv.device, history: argv.history, pageSize: argv.pageSize,
-        layout: argv.layout, secondRingPage: argv.secondRingPage, recvBuffer: argv.recvBuffer, guestMemory: argv.guestMemory,
+        layout: argv.layout, secondRingPage: argv.secondRingPage, recvBuffer: argv.recvBuffer, sendBuffer: argv.sendBuffer, sendSectionSize: argv.sendSectionSize, guestMemory: argv.guestMemory,
         direction: argv.direction, relid: argv.relid, linkType: argv.linkType, strict: argv.strict,
         color: colorWanted(process.stdout, argv.color),
       };

@@ -48,7 +48,7 @@ const deviceNameField = registerField({ filter: "vmbus.device_name", label: "Dev
 /** Within a layer the structs' summaries read as one phrase; layers are joined by arrows. */
 const LAYER_SEPARATOR = "→";
 const infoText = (parts: readonly string[]): string =>
-  parts.filter((part) => part !== "").join(" ").replace(/(\s*→\s*)+$/, "").replace(/^(\s*→\s*)+/, "");
+  parts.filter((part) => part !== "").join(" ").replace(/→(\s*→)+/g, "→").replace(/(\s*→\s*)+$/, "").replace(/^(\s*→\s*)+/, "");
 
 const protocolLayer = (info: TreeNode["field"], node: TreeNode): TreeNode =>
   ({ field: info, value: null, offset: node.offset, length: node.length, source: node.source, children: node.children });
@@ -123,8 +123,9 @@ export class Dissector {
     if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
     const info = protocolInfo(resolved.name, resolved.label);
     context.info.push(LAYER_SEPARATOR);
+    const slot = context.layers.length; // outer layers before the ones they hand over to
     const node = decoderFor(resolved.root)(context, start, end, scope, info);
-    context.layers.push(protocolLayer(info, node));
+    context.layers.splice(slot, 0, protocolLayer(info, node));
   }
 
   /** Each attached chunk of the wanted sources is a data source of its own, decoded from its start. */

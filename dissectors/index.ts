@@ -7,7 +7,10 @@ import { vmbusRecord } from "./vmbus/record.js";
 import { allDevices, HV_SOCKET } from "./devices.js";
 import { tableProtocols } from "./tables.js";
 import "./dissect.js";
+import "./netvsc/index.js";
+import "./ethernet/index.js";
 // Device and payload protocols register themselves on import.
+import "./storvsc/index.js";
 
 registerDescription(vmbusRecord);
 registerDescription(ringHeader);

@@ -21,7 +21,7 @@ export interface FieldInfo {
   bigEndian?: boolean;
   values?: ValueStrings;
   bits?: readonly BitDescription[];
-  /** The mask of a "bit" field. */
+  /** The mask of a "bit" field, or the bitmask of an integer that is a bit field of a wider word. */
   mask?: number;
   base?: "hex" | "dec";
   description?: string;

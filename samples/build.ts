@@ -1,35 +1,45 @@
 // `npm run samples`: rebuilds every bundled capture from the descriptions, byte for byte.
-// Messages and packets come from the encoder; device payloads whose protocols are not described
-// yet are written as the plain bytes of their first fields (see payloads.ts).
 
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { VmbusRecord } from "../capture/record.js";
 import { buildRingDump } from "../capture/ring-writer.js";
 import { Dissector } from "../dissectors/index.js";
 import { RecordPcapngWriter } from "../formats/pcapng-output.js";
 import { connectionSession } from "./connection.js";
-import { netvscPairDump, netvscRecvBuffer, netvscSingleRing } from "./rings.js";
+import { networkSession } from "./network.js";
+import { netvscPairDump, netvscRecvBuffer, netvscSendBuffer, netvscSingleRing } from "./rings.js";
+import { storagePairDump, storageSession } from "./storage.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USER_APPL = "vmbus-dissect samples";
 
-async function writeConnectionSample(path: string): Promise<number> {
-  const writer = await RecordPcapngWriter.create(path, { userAppl: USER_APPL });
+async function writeSession(name: string, records: readonly VmbusRecord[]): Promise<string> {
+  const writer = await RecordPcapngWriter.create(join(here, name), { userAppl: USER_APPL });
   const dissector = new Dissector();
-  const records = connectionSession();
   for (const record of records) await writer.write(dissector.dissect(record));
   await writer.close();
-  return records.length;
+  return `${name} (${records.length} records)`;
+}
+
+function writeFile(name: string, bytes: Uint8Array): string {
+  writeFileSync(join(here, name), bytes);
+  return name;
 }
 
 async function main(): Promise<void> {
-  const connection = join(here, "vm-connect.pcapng");
-  const count = await writeConnectionSample(connection);
-  writeFileSync(join(here, "netvsc-ring.bin"), buildRingDump(netvscSingleRing()));
-  writeFileSync(join(here, "netvsc-ring-pair.bin"), buildRingDump(netvscPairDump()));
-  writeFileSync(join(here, "netvsc-recv-buffer.bin"), netvscRecvBuffer());
-  process.stdout.write(`samples: vm-connect.pcapng (${count} records), netvsc-ring.bin, netvsc-ring-pair.bin, netvsc-recv-buffer.bin\n`);
+  const written = [
+    await writeSession("vm-connect.pcapng", connectionSession()),
+    await writeSession("network.pcapng", networkSession()),
+    await writeSession("storage.pcapng", storageSession()),
+    writeFile("netvsc-ring.bin", buildRingDump(netvscSingleRing())),
+    writeFile("netvsc-send-buffer.bin", netvscSendBuffer()),
+    writeFile("netvsc-ring-pair.bin", buildRingDump(netvscPairDump())),
+    writeFile("netvsc-recv-buffer.bin", netvscRecvBuffer()),
+    writeFile("storvsc-ring-pair.bin", buildRingDump(storagePairDump())),
+  ];
+  process.stdout.write(`samples: ${written.join(", ")}\n`);
 }
 
 await main();

@@ -9,7 +9,8 @@ import { allDevices, type DeviceClass } from "../dissectors/devices.js";
 import { channelMessage } from "../dissectors/vmbus/channel-messages.js";
 import { buildRingPacket } from "../dissectors/vmbus/packets.js";
 import { synicMessage } from "../dissectors/vmbus/synic.js";
-import { nvspBytes } from "./payloads.js";
+import { frames } from "./frames.js";
+import { nvsp, rndisPacket } from "./network.js";
 
 const G2H = Direction.GuestToHost;
 const H2G = Direction.HostToGuest;
@@ -93,23 +94,27 @@ function openChannel(t: Timeline, relid: number, gpadl: number): void {
   t.message(H2G, 6, { child_relid: relid, open_id: relid, status: 0 });
 }
 
+const NVSP_SUCCESS = 1;
+/** SEND_RNDIS_PKT whose RNDIS bytes are in the packet's pages or the receive buffer, not in a section. */
+const rndisNotInSection = nvsp({ msg_type: 107, body: { channel_type: 0, location: { send_buf_section_index: 0xffffffff, send_buf_section_size: 0 } } });
+const rndisCompletion = nvsp({ msg_type: 108, body: { status: NVSP_SUCCESS } });
+
 function networkTraffic(t: Timeline, netvsc: DeviceClass): void {
-  const frame = Uint8Array.from({ length: 60 }, (_, i) => (i * 7) & 0xff);
-  t.packet(G2H, 1, netvsc, { type: 0x6, flags: 1, transId: 1, payload: nvspBytes(1, [0x2, 0x60001]) });
-  t.packet(H2G, 1, netvsc, { type: 0xb, transId: 1, payload: nvspBytes(2, [1, 0x60001]) });
+  const [arp, syn] = ["arp-request", "tcp-syn"].map((name) => frames().find((f) => f.name === name)!.bytes);
+  const sent = rndisPacket(syn, G2H);
+  const received = [rndisPacket(arp, H2G), rndisPacket(syn, H2G)];
+  t.packet(G2H, 1, netvsc, { type: 0x6, flags: 1, transId: 1, payload: nvsp({ msg_type: 1, body: { protocol_version: 0x60001, protocol_version2: 0x60001 } }) });
+  t.packet(H2G, 1, netvsc, { type: 0xb, transId: 1, payload: nvsp({ msg_type: 2, body: { negotiated_protocol_ver: 0xffffffff, max_mdl_chain_len: 34, status: NVSP_SUCCESS } }) });
   t.packet(G2H, 1, netvsc, {
-    type: 0x9, flags: 1, transId: 2, payload: nvspBytes(107, [0, 0xffffffff, 0]),
-    header: { gpa_reserved: 0, range_count: 1, gpa_ranges: [{ byte_count: frame.length, byte_offset: 0x80, pfns: [{ pfn: 0x45678 }] }] },
-  }, [{ source: AttachedSource.GpaRange, index: 0, offset: 0, data: frame }]);
-  t.packet(H2G, 1, netvsc, { type: 0xb, transId: 2, payload: nvspBytes(108, [1]) });
+    type: 0x9, flags: 1, transId: 2, payload: rndisNotInSection,
+    header: { gpa_reserved: 0, range_count: 1, gpa_ranges: [{ byte_count: sent.length, byte_offset: 0x80, pfns: [{ pfn: 0x45678 }] }] },
+  }, [{ source: AttachedSource.GpaRange, index: 0, offset: 0, data: sent }]);
+  t.packet(H2G, 1, netvsc, { type: 0xb, transId: 2, payload: rndisCompletion });
   t.packet(H2G, 1, netvsc, {
-    type: 0x7, flags: 1, transId: 3, payload: nvspBytes(107, [0, 0xffffffff, 0]),
-    header: { xfer_pageset_id: 0xcafe, sender_owns_set: 0, range_count: 2, xfer_ranges: [{ byte_count: 60, byte_offset: 0 }, { byte_count: 42, byte_offset: 0x800 }] },
-  }, [
-    { source: AttachedSource.TransferPageRange, index: 0, offset: 0, data: frame },
-    { source: AttachedSource.TransferPageRange, index: 1, offset: 0, data: frame.subarray(0, 42) },
-  ]);
-  t.packet(G2H, 1, netvsc, { type: 0xb, transId: 3, payload: nvspBytes(108, [1]) });
+    type: 0x7, flags: 1, transId: 3, payload: rndisNotInSection,
+    header: { xfer_pageset_id: 0xcafe, sender_owns_set: 0, range_count: 2, xfer_ranges: [{ byte_count: received[0].length, byte_offset: 0 }, { byte_count: received[1].length, byte_offset: 0x800 }] },
+  }, received.map((data, index) => ({ source: AttachedSource.TransferPageRange, index, offset: 0, data })));
+  t.packet(G2H, 1, netvsc, { type: 0xb, transId: 3, payload: rndisCompletion });
 }
 
 function versionSixMessages(t: Timeline): void {

@@ -5,6 +5,8 @@ import { CaptureError, Direction, RecordKind, type VmbusRecord } from "../../cap
 import { guidBytes } from "../../dissectors/describe/read.js";
 import { findDevice, type DeviceClass } from "../../dissectors/devices.js";
 import { recogniseDevice } from "../../dissectors/recognise.js";
+import { attachSendBufferSection } from "../../dissectors/netvsc/send-buffer.js";
+import { fileRandomAccess, type RandomAccess } from "../../capture/ring-reader.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
 import { recordJsonLine } from "../../formats/json.js";
@@ -32,6 +34,8 @@ export interface ReadOptions {
   layout: "auto" | "single" | "pair";
   secondRingPage?: number;
   recvBuffer?: string;
+  sendBuffer?: string;
+  sendSectionSize: number;
   guestMemory?: string;
   direction?: "guest-to-host" | "host-to-guest";
   relid?: number;
@@ -49,11 +53,12 @@ function chosenDevice(options: ReadOptions): DeviceClass | undefined {
   return device;
 }
 
-/** Ring dumps carry no channel metadata: the user's --device and --relid fill it in. */
-function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, relid: number | undefined): void {
+/** Ring dumps carry no channel metadata: the user's --device and --relid fill it in, and --send-buffer the sections packets name. */
+function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, options: ReadOptions, sendBuffer: RandomAccess | undefined): void {
   if (record.kind !== RecordKind.RingPacket) return;
-  if (relid !== undefined) record.relid = relid;
+  if (options.relid !== undefined) record.relid = options.relid;
   if (device?.guid && !record.classGuid) record.classGuid = guidBytes(device.guid);
+  if (sendBuffer && device?.short === "netvsc") attachSendBufferSection(record, sendBuffer, options.sendSectionSize);
 }
 
 /**
@@ -119,6 +124,9 @@ export async function runRead(options: ReadOptions): Promise<number> {
   for (const text of capture.notes) note(text);
   const fromRingDump = capture.format === "ring dump";
   const { device, records } = fromRingDump ? await ringDumpDevice(capture, given) : { device: given, records: capture.records };
+  if (options.sendBuffer && !fromRingDump) note("--send-buffer applies to ring dumps only: a capture keeps the bytes it saw as attached data");
+  if (options.sendBuffer && fromRingDump && device?.short !== "netvsc") note("--send-buffer is for network (netvsc) channels; ignored");
+  const sendBuffer = options.sendBuffer && fromRingDump ? fileRandomAccess(options.sendBuffer) : undefined;
   const out = new LineOutput();
   const writer = options.write ? await RecordPcapngWriter.create(options.write, { userAppl: userAppl(), linkType: options.linkType }) : undefined;
   const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
@@ -136,7 +144,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
   let failure: CaptureError | undefined;
   try {
     for await (const record of records) {
-      if (fromRingDump) labelRingRecord(record, device, options.relid);
+      if (fromRingDump) labelRingRecord(record, device, options, sendBuffer);
       const dissection = dissector.dissect(record);
       if (dissection.malformed) malformed++;
       await writer?.write(dissection);
@@ -151,6 +159,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
     await out.flush();
     await writer?.close();
     await capture.close();
+    sendBuffer?.close();
   }
   if (writer && writer.skipped > 0) note(`${writer.skipped} ring-header record(s) are not packets and were not written to ${options.write}`);
   if (capture.stats.otherLinkTypePackets > 0) note(`${capture.stats.otherLinkTypePackets} packet(s) on non-VMBus link types were skipped`);

@@ -2,7 +2,7 @@
 // Problems become expert items on the tree; nothing here throws on bad input.
 
 import type { ExpertItem, FieldInfo, FieldValue, TreeNode } from "../tree.js";
-import { bitwiseAnd, compileExpr, isTrue, newScope, type Evaluator, type Scope, type StateReader } from "./expr.js";
+import { bitwiseAnd, compileExpr, isTrue, maskShift, newScope, type Evaluator, type Scope, type StateReader } from "./expr.js";
 import { bitInfo, fieldInfo, filterOf, structInfo } from "./fields.js";
 import { readBlob, scalarReader, scalarSize } from "./read.js";
 import { formatInfo } from "./display.js";
@@ -73,14 +73,23 @@ function bitChildren(bits: readonly FieldInfo[], value: number, offset: number, 
   return bits.map((bit) => leaf(bit, bitwiseAnd(value, bit.mask!) !== 0, offset, length, source));
 }
 
+/** A masked, scaled field's value from the raw integer (Wireshark's bitmask, then our `scale`). */
+function fieldValue(field: ScalarField, shift: number, raw: number | bigint | boolean): number | bigint | boolean {
+  if (typeof raw !== "number" || (field.mask === undefined && field.scale === undefined)) return raw;
+  const masked = field.mask === undefined ? raw : Math.floor(bitwiseAnd(raw, field.mask) / 2 ** shift);
+  return masked * (field.scale ?? 1);
+}
+
 function compileScalar(field: ScalarField, prefix: string): FieldReader {
   const info = fieldInfo(field, prefix);
   const size = scalarSize(field.type);
   const read = scalarReader(field.type);
+  const shift = field.mask === undefined ? 0 : maskShift(field.mask);
+  const advance = field.shared ? 0 : size;
   const bits = (field.bits ?? []).map((bit) => bitInfo(info, bit.mask, bit.key, bit.alternate ? `${bit.label} (also read as: ${bit.alternate})` : bit.label));
   return (context, scope, children) => {
     if (scope.pos + size > scope.end) return outOfBytes(context, scope, field.label, size);
-    const value = read(context.view, scope.pos);
+    const value = fieldValue(field, shift, read(context.view, scope.pos));
     const node = leaf(info, value, scope.pos, size, context.source);
     if (bits.length > 0 && typeof value === "number") node.children = bitChildren(bits, value, scope.pos, size, context.source);
     if (field.expect !== undefined && value !== field.expect) {
@@ -88,7 +97,7 @@ function compileScalar(field: ScalarField, prefix: string): FieldReader {
     }
     scope.values[field.key] = value;
     children.push(node);
-    scope.pos += size;
+    scope.pos += advance;
   };
 }
 
@@ -117,7 +126,9 @@ function compileStruct(field: StructField, prefix: string): FieldReader {
   const decode = decoderFor(field.struct);
   const length = field.length === undefined || field.length === "rest" ? undefined : compileExpr(field.length);
   return (context, scope, children) => {
-    const end = field.length === undefined ? scope.end : Math.min(scope.end, scope.pos + regionLength(field.length, length, scope, context));
+    const stated = field.length === undefined ? scope.end : scope.pos + regionLength(field.length, length, scope, context);
+    if (!Number.isFinite(stated) || stated < scope.pos) return malformed(context, `${field.label}: length ${stated - scope.pos} is not valid`, scope.pos, info.filter);
+    const end = Math.min(scope.end, stated);
     const node = decode(context, scope.pos, end, scope, info);
     children.push(node);
     scope.pos = field.length === undefined ? node.offset + node.length : end;
@@ -261,6 +272,7 @@ function compileDescription(description: StructDescription): StructDecoder {
   const sizeFrom = description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom);
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
+    scope.view = context.view;
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
     const infoSlot = description.info ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };

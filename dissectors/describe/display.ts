@@ -92,11 +92,12 @@ function setBits(node: TreeNode): string {
 }
 
 /**
- * Fills an info template: "{key}" = short display of the field with that key, "{key:raw}" = its
+ * Fills an info template: "{key}" = short display of the field whose filter name ends in ".key"
+ * (a dotted key such as "src.proto_ipv4" tells apart fields with the same last part), "{key:raw}" = its
  * plain value, "{key:bits}" = the labels of its set bits. A field that is absent gives "?".
  */
 export function formatInfo(template: string, node: Pick<TreeNode, "children">): string {
-  return template.replace(/\{([A-Za-z0-9_]+)(?::(raw|bits))?\}/g, (_all, key: string, mode?: string) => {
+  return template.replace(/\{([A-Za-z0-9_.]+)(?::(raw|bits))?\}/g, (_all, key: string, mode?: string) => {
     const child = findChild(node, key);
     if (!child) return "?";
     if (mode === "bits") return setBits(child);

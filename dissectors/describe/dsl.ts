@@ -71,6 +71,10 @@ export const choice = (key: string, label: string, on: Expr, cases: Record<numbe
 export const handoff = (key: string, label: string, table: string, options: Partial<HandoffField> = {}): HandoffField =>
   ({ kind: "handoff", key, label, table, ...options });
 
+/** Bit fields of one word (Wireshark's masked header fields): every field but the last reads the same bytes. */
+export const sameBytes = (...fields: ScalarField[]): ScalarField[] =>
+  fields.map((field, index) => (index < fields.length - 1 ? { ...field, shared: true } : field));
+
 /** The same fields, present only when the condition holds (a version- or size-dependent part). */
 export const onlyWhen = <T extends { when?: Expr }>(condition: Expr, ...fields: T[]): T[] =>
   fields.map((field) => ({ ...field, when: field.when === undefined ? condition : and(condition, field.when) }));
@@ -80,6 +84,8 @@ export const ref = (name: string): Expr => ({ op: "ref", name });
 export const state = (name: string): Expr => ({ op: "state", name });
 export const remaining: Expr = { op: "remaining" };
 export const offset: Expr = { op: "offset" };
+/** The integer of that type in the bytes at `at` from the struct start (default: here), before any field reads it; NaN past the end. */
+export const peek = (type: ScalarType, at?: Expr): Expr => (at === undefined ? { op: "peek", type } : { op: "peek", type, at });
 const binary = (op: BinaryOp) => (a: Expr, b: Expr): Expr => ({ op, a, b });
 export const add = binary("+");
 export const sub = binary("-");

@@ -3,7 +3,7 @@
 // arrays of objects, hand-offs as the raw bytes of the inner protocol.
 
 import type { FieldValue } from "../tree.js";
-import { compileExpr, isTrue, newScope, referencedNames, type Scope, type StateReader } from "./expr.js";
+import { bitwiseAnd, compileExpr, maskShift, isTrue, newScope, referencedNames, type Scope, type StateReader } from "./expr.js";
 import { guidBytes } from "./read.js";
 import { scalarSize } from "./read.js";
 import type { BlobField, Expr, Field, ScalarField, ScalarType, StructDescription } from "./types.js";
@@ -25,6 +25,12 @@ class ByteWriter {
   writeAt(at: number, data: Uint8Array): void {
     this.ensure(at + data.length);
     this.bytes.set(data, at);
+    this.length = Math.max(this.length, at + data.length);
+  }
+  /** ORs the bytes in: bit fields that share a word each add their bits. */
+  orAt(at: number, data: Uint8Array): void {
+    this.ensure(at + data.length);
+    for (let i = 0; i < data.length; i++) this.bytes[at + i] |= data[i];
     this.length = Math.max(this.length, at + data.length);
   }
   padTo(size: number): void {
@@ -53,6 +59,18 @@ function scalarBytes(type: ScalarType, raw: EncodeValue): Uint8Array {
   return out;
 }
 
+/** "fe80::1" and the full form; groups that are not hex become 0. */
+function ipv6Bytes(text: string): Uint8Array {
+  const [head, tail] = text.includes("::") ? text.split("::", 2) : [text, undefined];
+  const groups = (part: string | undefined): number[] => (part ? part.split(":").map((g) => parseInt(g, 16) || 0) : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...new Array<number>(Math.max(0, 8 - left.length - right.length)).fill(0), ...right];
+  const out = new Uint8Array(16);
+  all.slice(0, 8).forEach((group, i) => { out[2 * i] = group >> 8; out[2 * i + 1] = group & 0xff; });
+  return out;
+}
+
 function textBytes(field: BlobField, value: EncodeValue): Uint8Array {
   if (value instanceof Uint8Array) return value;
   const text = value === undefined || value === null ? "" : String(value);
@@ -62,12 +80,22 @@ function textBytes(field: BlobField, value: EncodeValue): Uint8Array {
     case "ascii": return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
     case "ipv4": return Uint8Array.from(text.split(".").map(Number));
     case "mac": return Uint8Array.from(text.split(":").map((h) => parseInt(h, 16)));
+    case "ipv6": return ipv6Bytes(text);
     default: return new Uint8Array(0);
   }
 }
 
+/** Expressions about the bytes themselves (what remains, what is there) cannot be evaluated before the bytes exist. */
 const mentionsRemaining = (expr: Expr | undefined): boolean =>
-  expr !== undefined && typeof expr !== "number" && (expr.op === "remaining" || ("a" in expr && (mentionsRemaining(expr.a) || ("b" in expr && mentionsRemaining(expr.b)))));
+  expr !== undefined && typeof expr !== "number" && (expr.op === "remaining" || expr.op === "peek" || ("a" in expr && (mentionsRemaining(expr.a) || ("b" in expr && mentionsRemaining(expr.b)))));
+
+/** The raw integer of a masked, scaled field (the inverse of the decoder's `(raw & mask) >> shift`, times scale). */
+function rawValue(field: ScalarField, value: EncodeValue): EncodeValue {
+  if (field.mask === undefined && field.scale === undefined) return value;
+  const n = typeof value === "boolean" ? (value ? 1 : 0) : Number(value ?? 0);
+  const unscaled = Math.round(n / (field.scale ?? 1));
+  return field.mask === undefined ? unscaled : bitwiseAnd(unscaled * 2 ** maskShift(field.mask), field.mask);
+}
 
 function isPresent(field: Field, values: EncodeValues, scope: Scope): boolean {
   if (field.when === undefined) return true;
@@ -108,20 +136,26 @@ function scopeOf(values: EncodeValues, parent: Scope | undefined, start: number,
   return scope;
 }
 
-function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, start: number, parent: Scope | undefined): void {
-  const scope = scopeOf(values, parent, start, writer.length);
-  if (!isPresent(field, values, scope)) return;
-  const at = field.at === undefined ? writer.length : start + compileExpr(field.at)(scope, noState);
+/** Writes one field; `here` is where it goes (a shared field's successor reuses its position). Returns where a scalar went. */
+function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, start: number, parent: Scope | undefined, here = writer.length): number | undefined {
+  const scope = scopeOf(values, parent, start, here);
+  if (!isPresent(field, values, scope)) return undefined;
+  const at = field.at === undefined ? here : start + compileExpr(field.at)(scope, noState);
   if (at > writer.length) writer.padTo(at);
   const value = values[field.key];
   switch (field.kind) {
-    case "scalar": return writer.writeAt(at, scalarBytes((field as ScalarField).type, value));
-    case "blob": return writer.writeAt(at, sized(textBytes(field, value), field, scope));
-    case "handoff": return writer.writeAt(at, value instanceof Uint8Array ? value : new Uint8Array(0));
-    case "struct": return writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope));
+    case "scalar": {
+      const bytes = scalarBytes(field.type, rawValue(field, value));
+      if (field.mask !== undefined || (field.at === undefined && at < writer.length)) writer.orAt(at, bytes);
+      else writer.writeAt(at, bytes);
+      return at;
+    }
+    case "blob": writer.writeAt(at, sized(textBytes(field, value), field, scope)); return undefined;
+    case "handoff": writer.writeAt(at, value instanceof Uint8Array ? value : new Uint8Array(0)); return undefined;
+    case "struct": writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope)); return undefined;
     case "array":
       for (const element of (value ?? []) as EncodeValues[]) writer.writeAt(writer.length, encodeStruct(field.element, element, scope));
-      return;
+      return undefined;
     case "switch": {
       const key = compileExpr(field.on)(scope, noState);
       const chosen = field.cases[key] ?? field.default;
@@ -129,13 +163,18 @@ function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, sta
       return;
     }
   }
+  return undefined;
 }
 
 /** Builds the bytes of a struct from its field values. */
 export function encodeStruct(description: StructDescription, values: EncodeValues, parent?: Scope): Uint8Array {
   const writer = new ByteWriter();
   const filled = fillCounts(description, values);
-  for (const field of description.fields) encodeField(field, filled, writer, 0, parent);
+  let shared: number | undefined;
+  for (const field of description.fields) {
+    const at = encodeField(field, filled, writer, 0, parent, shared);
+    shared = field.kind === "scalar" && field.shared && at !== undefined ? at : undefined;
+  }
   if (description.size !== undefined) writer.padTo(description.size);
   return writer.bytes.slice(0, writer.length);
 }

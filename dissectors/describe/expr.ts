@@ -1,6 +1,7 @@
 // Expressions compiled once into closures; evaluated per record against the field scope.
 
 import type { FieldValue } from "../tree.js";
+import { scalarReader, scalarSize } from "./read.js";
 import type { Expr } from "./types.js";
 
 export interface Scope {
@@ -11,6 +12,8 @@ export interface Scope {
   start: number;
   end: number;
   pos: number;
+  /** The data being decoded (absent while encoding): what `peek` reads. */
+  view?: DataView;
 }
 
 export interface StateReader {
@@ -43,6 +46,13 @@ export function bitwiseAnd(a: number, b: number): number {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return NaN;
   if (a >= 0 && b >= 0 && a <= 0xffffffff && b <= 0xffffffff) return (a & b) >>> 0;
   return Number(BigInt.asUintN(64, BigInt(Math.trunc(a))) & BigInt.asUintN(64, BigInt(Math.trunc(b))));
+}
+
+/** Trailing zero bits of a mask: how far a bit field is shifted. */
+export function maskShift(mask: number): number {
+  let shift = 0;
+  while (shift < 32 && Math.floor(mask / 2 ** shift) % 2 === 0) shift++;
+  return shift;
 }
 
 const truth = (x: number): boolean => x !== 0 && !Number.isNaN(x);
@@ -83,6 +93,16 @@ export function compileExpr(expr: Expr): Evaluator {
       return (scope) => scope.end - scope.pos;
     case "offset":
       return (scope) => scope.pos - scope.start;
+    case "peek": {
+      const size = scalarSize(expr.type);
+      const read = scalarReader(expr.type);
+      const at = expr.at === undefined ? undefined : compileExpr(expr.at);
+      return (scope, state) => {
+        const pos = at ? scope.start + at(scope, state) : scope.pos;
+        if (!scope.view || !(pos >= scope.start) || pos + size > scope.end || pos + size > scope.view.byteLength) return NaN;
+        return toNumber(read(scope.view, pos));
+      };
+    }
     case "!": {
       const a = compileExpr(expr.a);
       return (scope, state) => +!truth(a(scope, state));
@@ -102,6 +122,7 @@ export const isTrue = truth;
 export function referencedNames(expr: Expr | undefined): string[] {
   if (expr === undefined || typeof expr === "number") return [];
   if (expr.op === "ref") return [expr.name];
+  if (expr.op === "peek") return referencedNames(expr.at);
   if ("a" in expr) return [...referencedNames(expr.a), ...("b" in expr ? referencedNames(expr.b) : [])];
   return [];
 }

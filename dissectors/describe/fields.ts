@@ -26,7 +26,7 @@ function infoFor(field: Field, filter: string): FieldInfo {
   const common = { filter, label: field.label, description: field.description };
   switch (field.kind) {
     case "scalar":
-      return { ...common, ...scalarShape[field.type], values: field.values, bits: field.bits, base: field.base, unit: field.unit };
+      return { ...common, ...scalarShape[field.type], values: field.values, bits: field.bits, base: field.base, unit: field.unit, mask: field.mask };
     case "blob":
       return { ...common, kind: blobKind[field.type], guidNames: field.type === "guid" ? "guid" : undefined };
     case "array":
@@ -37,7 +37,7 @@ function infoFor(field: Field, filter: string): FieldInfo {
 }
 
 function sameShape(a: FieldInfo, b: FieldInfo): boolean {
-  return a.kind === b.kind && a.width === b.width && a.signed === b.signed && a.values === b.values && a.bits === b.bits;
+  return a.kind === b.kind && a.width === b.width && a.signed === b.signed && a.values === b.values && a.bits === b.bits && a.mask === b.mask;
 }
 
 /** Registers (or finds) the field; a second registration with another shape is a description bug. */

@@ -10,6 +10,8 @@ export type Expr =
   | { op: "state"; name: string }
   | { op: "remaining" }
   | { op: "offset" }
+  /** The integer of that type in the bytes at `at` from the struct start (default: the current position); NaN past the end. */
+  | { op: "peek"; type: ScalarType; at?: Expr }
   | { op: BinaryOp; a: Expr; b: Expr }
   | { op: "!"; a: Expr };
 
@@ -66,6 +68,19 @@ export interface ScalarField extends FieldCommon {
   /** Value that is expected here; any other value becomes expert info. */
   expect?: number;
   unit?: string;
+  /**
+   * Bit field of the integer (Wireshark's header-field bitmask): the value is `(raw & mask) >> shift`,
+   * the shift being the mask's trailing zero bits. `bits` then test the value, not the raw integer.
+   * Integers up to 32 bits.
+   */
+  mask?: number;
+  /** The value is multiplied by this (e.g. 4 for a header length in 32-bit words that Wireshark shows in bytes). */
+  scale?: number;
+  /**
+   * The next field reads the same bytes (several bit fields of one word, each with its own filter
+   * name, as Wireshark's masked header fields): this one does not advance the position.
+   */
+  shared?: boolean;
 }
 
 export interface BlobField extends FieldCommon {

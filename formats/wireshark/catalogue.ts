@@ -58,9 +58,10 @@ export function walkStruct(catalogue: Catalogue, description: StructDescription)
   for (const field of description.fields) walkField(catalogue, field, description.prefix);
 }
 
+/** A protocol name may have several roots (e.g. vscsi's CDBs, sense data and data-in): walk each. */
 function walkProtocol(catalogue: Catalogue, protocol: ProtocolDescription): void {
-  if (protocol.wiresharkDissector || catalogue.protocols.has(protocol.name)) return;
-  catalogue.protocols.set(protocol.name, protocol);
+  if (protocol.wiresharkDissector) return;
+  if (!catalogue.protocols.has(protocol.name)) catalogue.protocols.set(protocol.name, protocol);
   addField(catalogue, protocol.name);
   walkStruct(catalogue, protocol.root);
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
 import { filterOf } from "../../dissectors/describe/fields.js";
+import { maskShift } from "../../dissectors/describe/expr.js";
 import type { FieldInfo } from "../../dissectors/tree.js";
 import { vmbusRecord } from "../../dissectors/vmbus/record.js";
 import { catalogueFrom, elementNodeFilter, structNodeFilter, type Catalogue } from "./catalogue.js";
@@ -51,7 +52,10 @@ function fieldEntry(catalogue: Catalogue, field: Field, prefix: string): Lua {
   const filter = filterOf(field, prefix);
   switch (field.kind) {
     case "scalar":
-      return { ...common, f: filter, t: field.type, expect: field.expect, bits: field.bits?.map((bit) => `${filter}.${bit.key}`) };
+      return {
+        ...common, f: filter, t: field.type, expect: field.expect, bits: field.bits?.map((bit) => `${filter}.${bit.key}`),
+        mask: field.mask, shift: field.mask === undefined ? undefined : maskShift(field.mask), scale: field.scale, shared: field.shared,
+      };
     case "blob":
       return { ...common, f: filter, t: field.type, len: expr(field.length), nul: field.nulTerminated };
     case "struct":
@@ -93,7 +97,8 @@ function protoField(info: FieldInfo, catalogue: Catalogue): string {
   const values = info.values ? `VS[${catalogue.values.get(info.values)}]` : "nil";
   const description = info.description ? luaString(info.description) : "nil";
   switch (info.kind) {
-    case "uint": return `ProtoField.uint${(info.width ?? 4) * 8}(${abbr}, ${label}, ${INTEGER_BASE(info)}, ${values}, nil, ${description})`;
+    // A masked field's value is extracted by Wireshark from the mask; a scaled one is added with its value.
+    case "uint": return `ProtoField.uint${(info.width ?? 4) * 8}(${abbr}, ${label}, ${INTEGER_BASE(info)}, ${values}, ${info.mask ?? "nil"}, ${description})`;
     case "int": return `ProtoField.int${(info.width ?? 4) * 8}(${abbr}, ${label}, base.DEC, ${values}, nil, ${description})`;
     case "bool": return `ProtoField.bool(${abbr}, ${label})`;
     case "bit": return `ProtoField.bool(${abbr}, ${label}, ${(info.width ?? 1) * 8}, nil, ${info.mask})`;

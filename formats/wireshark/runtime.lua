@@ -217,12 +217,20 @@ local function remember(scope, key, f, v)
   scope.order[#scope.order + 1] = { key = key, f = f, v = v }
 end
 
+local function masked(field, raw)
+  if not field.mask and not field.scale then return raw end
+  local value = to_number(raw)
+  if field.mask then value = math.floor(bitand(value, field.mask) / 2 ^ field.shift) end
+  return value * (field.scale or 1)
+end
+
 local function read_scalar_field(field, tree, scope)
   local size = SIZES[field.t]
   if scope.pos + size > scope.stop then return out_of_bytes(tree, scope, field.label, size) end
   local range = ctx.tvb(scope.pos, size)
-  local value = read_scalar(range, field.t)
-  local item = add_scalar(tree, field, range, value)
+  local value = masked(field, read_scalar(range, field.t))
+  local item
+  if field.scale then item = tree:add(PF[field.f], range, value) else item = add_scalar(tree, field, range, value) end
   if field.bits then
     for _, bit in ipairs(field.bits) do
       if BIG_ENDIAN[field.t] or size == 1 then item:add(PF[bit], range) else item:add_le(PF[bit], range) end
@@ -232,7 +240,7 @@ local function read_scalar_field(field, tree, scope)
     expert_add(item, "note", string.format("%s is %s, expected %d", field.label, tostring(value), field.expect))
   end
   remember(scope, field.key, field.f, value)
-  scope.pos = scope.pos + size
+  if not field.shared then scope.pos = scope.pos + size end
 end
 
 local function region_length(len, scope)

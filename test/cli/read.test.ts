@@ -3,6 +3,8 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { hasStackTrace, lines, sample, temporaryDirectory, tool, vmbusDissect } from "./run-cli.js";
+import { buildRingDump } from "../../capture/ring-writer.js";
+import { buildRingPacket } from "../../dissectors/vmbus/packets.js";
 
 const CONNECTION = sample("vm-connect.pcapng");
 const CONNECTION_RECORDS = 61;
@@ -129,7 +131,8 @@ describe("ring dumps", () => {
     assert.ok(firstPending > 1, "recovered records come first");
     assert.ok(notes.slice(0, firstPending).every((note) => note === "recovered"));
     assert.ok(notes.slice(firstPending).every((note) => note === "pending"));
-    assert.match(run.stdout, /\[Bytes pending \(unread\): 256 bytes\]/);
+    const [write, read] = [/Write index \(producer\): (0x[0-9a-f]+)/, /Read index \(consumer\): (0x[0-9a-f]+)/].map((re) => Number(re.exec(run.stdout)![1]));
+    assert.match(run.stdout, new RegExp(`\\[Bytes pending \\(unread\\): ${write - read} bytes\\]`));
     const transactionIds = [...run.stdout.matchAll(/Transaction id: (0x[0-9a-f]+)/g)].map((m) => Number(m[1]));
     assert.deepEqual(transactionIds, [...transactionIds].sort((a, b) => a - b), "ring order");
   });
@@ -152,11 +155,30 @@ describe("ring dumps", () => {
     assert.ok(ring.filter((r) => r.device).every((r) => r.relid === 99));
   });
 
-  it("says the device is unknown when not told, and still shows every packet", () => {
-    const run = vmbusDissect([sample("netvsc-ring.bin")]);
+  it("recognises the device from the packets when not told, and says on what evidence", () => {
+    const network = vmbusDissect([sample("netvsc-ring.bin")]);
+    assert.match(network.stderr, /device: netvsc \(Synthetic network adapter\), recognised: \d+ of \d+ packets look like netvsc/);
+    assert.ok(lines(network.stdout).slice(1).every((line) => / netvsc /.test(line)));
+    const storage = vmbusDissect([sample("storvsc-ring-pair.bin")]);
+    assert.match(storage.stderr, /device: storvsc .* recognised/);
+  });
+
+  it("says the device is unknown when no device recognises the packets, and still shows every packet", () => {
+    const path = join(temporaryDirectory(), "unknown.bin");
+    const packets = [1, 2, 3].map((n) => buildRingPacket({ type: 0x6, transId: n, payload: Uint8Array.from({ length: 24 }, (_, i) => (i * 37 + n) & 0xff) }));
+    writeFileSync(path, buildRingDump({ dataSize: 8192, rings: [{ packets, consumed: 0, startOffset: 0 }] }));
+    const run = vmbusDissect([path]);
     assert.equal(run.status, 0);
-    assert.match(run.stderr, /give --device/);
-    assert.ok(lines(run.stdout).length > 1);
+    assert.match(run.stderr, /not recognised from the packets.*give --device/);
+    assert.equal(lines(run.stdout).length, 4);
+  });
+
+  it("attaches the send-buffer sections that packets name (--send-buffer)", () => {
+    const run = vmbusDissect(["-T", "json", "--history", "--send-buffer", sample("netvsc-send-buffer.bin"), sample("netvsc-ring.bin")]);
+    const records = lines(run.stdout).map((line) => JSON.parse(line));
+    const inSections = records.filter((record) => / section \d+ → RNDIS PACKET/.test(record.summary));
+    assert.ok(inSections.length > 10, `${inSections.length} records with their section decoded`);
+    assert.ok(records.every((record) => !record.malformed));
   });
 });
 

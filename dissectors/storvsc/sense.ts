@@ -1,0 +1,78 @@
+// SCSI sense data (net-storage.md C5): fixed format (0x70/0x71) and descriptor format (0x72/0x73).
+// It sits in the vmscsi response's 20-byte area (18 bytes before protocol 5.1), or in REQUEST SENSE data.
+
+import { array, bitAnd, bytes, choice, enumOf, flagsOf, hasBytes, hex, min, ref, remaining, struct, u32be, u8, and, ne } from "../describe/dsl.js";
+import type { StructDescription } from "../describe/types.js";
+import { senseDescriptorTypes, senseKeys, senseResponseCodes } from "./names.js";
+
+const P = "vscsi.sense";
+
+/** Fixed byte 2: flags in bits 7-4, the sense key in bits 3-0 (the values name the key). */
+const fixedKeyValues = Object.fromEntries(Array.from({ length: 256 }, (_, b) => [b, senseKeys[b & 0xf]]));
+
+const fixedFormat: StructDescription = {
+  name: "FixedSense", key: "fixed", prefix: P, label: "Fixed-format sense",
+  fields: [
+    hex("u8")("segment", "Segment number (obsolete)"),
+    flagsOf("u8", [
+      { mask: 0x80, key: "filemark", label: "FILEMARK" }, { mask: 0x40, key: "eom", label: "EOM" },
+      { mask: 0x20, key: "ili", label: "ILI" }, { mask: 0x10, key: "sdat_ovfl", label: "SDAT_OVFL" },
+    ])("key_byte", "Sense key / flags", { values: fixedKeyValues }),
+    hex("u32be")("information", "Information"),
+    u8("additional_length", "Additional sense length", { unit: "bytes" }),
+    hex("u32be")("command_specific", "Command-specific information", { when: hasBytes(4) }),
+    hex("u8")("asc", "Additional sense code (ASC)", { when: hasBytes(1) }),
+    hex("u8")("ascq", "Additional sense code qualifier (ASCQ)", { when: hasBytes(1) }),
+    hex("u8")("fru", "Field replaceable unit code", { when: hasBytes(1) }),
+    hex("u24be")("sense_key_specific", "SKSV (bit 23) / sense-key specific", { when: hasBytes(3) }),
+    bytes("additional", "Additional sense bytes", min(remaining, ref("additional_length")), { when: hasBytes(1) }),
+  ],
+};
+
+const descriptor: StructDescription = {
+  name: "SenseDescriptor", key: "descriptor", prefix: `${P}.desc`, label: "Sense descriptor",
+  fields: [
+    enumOf("u8", senseDescriptorTypes)("type", "Descriptor type", { base: "hex" }),
+    u8("length", "Additional length", { unit: "bytes" }),
+    bytes("data", "Descriptor data", ref("length")),
+  ],
+  info: undefined,
+};
+
+const descriptorFormat: StructDescription = {
+  name: "DescriptorSense", key: "descriptor_format", prefix: P, label: "Descriptor-format sense",
+  fields: [
+    enumOf("u8", senseKeys)("sense_key", "Sense key", { base: "hex" }),
+    hex("u8")("asc", "Additional sense code (ASC)"),
+    hex("u8")("ascq", "Additional sense code qualifier (ASCQ)"),
+    flagsOf("u8", [{ mask: 0x80, key: "sdat_ovfl", label: "SDAT_OVFL" }])("flags", "Flags"),
+    bytes("reserved", "Reserved", 2),
+    u8("additional_length", "Additional sense length", { unit: "bytes" }),
+    struct("descriptors_region", "Descriptors", {
+      name: "Descriptors", key: "descriptors_region", prefix: P, label: "Descriptors",
+      fields: [array("descriptors", "Descriptors", descriptor)],
+    }, { length: min(remaining, ref("additional_length")), when: hasBytes(1) }),
+  ],
+};
+
+const unknownFormat: StructDescription = {
+  name: "UnknownSense", key: "unknown_format", prefix: P, label: "Sense data (unknown response code)",
+  fields: [bytes("bytes", "Sense bytes", "rest")],
+};
+
+export const senseRoot: StructDescription = {
+  name: "Sense", key: "sense", prefix: P, label: "Sense data",
+  fields: [
+    flagsOf("u8", [{ mask: 0x80, key: "valid", label: "VALID (INFORMATION valid; fixed format)" }])("response_code", "Response code", { values: senseResponseCodes }),
+    choice("format", "Format", bitAnd(ref("response_code"), 0x7f), { 0x70: fixedFormat, 0x71: fixedFormat, 0x72: descriptorFormat, 0x73: descriptorFormat }, { default: unknownFormat }),
+  ],
+  checks: [{
+    fails: and(ne(bitAnd(ref("response_code"), 0x7e), 0x70), ne(bitAnd(ref("response_code"), 0x7e), 0x72)),
+    field: "response_code", text: "response code {response_code:raw} is not sense data (0x70-0x73)",
+  }],
+
+  hooks: ["vscsi.sense"],
+};
+
+export const vscsiSenseProtocol = { name: "vscsi", label: "SCSI (vscsi)", root: senseRoot };
+
