@@ -87,6 +87,7 @@ export class Dissector {
     const isRingHeader = record.kind === RecordKind.RingHeader;
     const frame = isRingHeader ? record.payload : encodeVmbusRecord(record);
     const context = this.newContext(frame);
+    context.record = { number: record.origin.number, timestampNs: record.timestampNs, relid: record.relid, direction: record.direction };
     const root: StructDescription = isRingHeader ? ringHeader : vmbusRecord;
     const node = decoderFor(root)(context, 0, frame.length, undefined, vmbusProtocol);
     context.layers.unshift(protocolLayer(vmbusProtocol, node));
@@ -121,7 +122,7 @@ export class Dissector {
   private handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope, key?: number): void {
     const resolved = tableResolver(table)?.(context, start, end, scope, key) ?? `no dissector table ${table}`;
     if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
-    const info = protocolInfo(resolved.name, resolved.label);
+    const info = protocolInfo(resolved.name, resolved.label, resolved.short);
     context.info.push(LAYER_SEPARATOR);
     const slot = context.layers.length; // outer layers before the ones they hand over to
     const node = decoderFor(resolved.root)(context, start, end, scope, info);

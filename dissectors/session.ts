@@ -37,6 +37,7 @@ export class Session implements SessionAccess {
   }
 
   set(name: string, value: FieldValue): void {
+    if (value === null) return this.unset(name);
     const number = typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : typeof value === "boolean" ? +value : NaN;
     if (Number.isNaN(number)) return;
     if (!name.startsWith(CHANNEL_PREFIX)) {
@@ -49,6 +50,11 @@ export class Session implements SessionAccess {
       this.perChannel.set(this.currentRelid, (state = new Map()));
     }
     state.set(name, number);
+  }
+
+  private unset(name: string): void {
+    if (name.startsWith(CHANNEL_PREFIX)) this.perChannel.get(this.currentRelid)?.delete(name);
+    else this.global.delete(name);
   }
 
   private readonly remembered = new Map<string, unknown>();

@@ -7,7 +7,7 @@ export type FieldValue = number | bigint | string | boolean | Uint8Array | null;
 
 export type FieldKind =
   | "protocol" | "struct" | "array"
-  | "uint" | "int" | "bool" | "filetime" | "bit"
+  | "uint" | "int" | "bool" | "filetime" | "bit" | "reltime"
   | "bytes" | "guid" | "string" | "ipv4" | "ipv6" | "mac";
 
 /** A field as registered once under its filter name (Wireshark's header_field_info). */
@@ -26,6 +26,8 @@ export interface FieldInfo {
   base?: "hex" | "dec";
   description?: string;
   unit?: string;
+  /** Protocols: the name for the Protocol column. */
+  short?: string;
   /** Name table for GUID values (e.g. device classes). */
   guidNames?: string;
 }

@@ -20,5 +20,5 @@ export function protocolText(dissection: Dissection): string {
   const layers = dissection.layers.filter((layer) => layer.field.filter !== "data");
   const last = layers[layers.length - 1];
   if (!last) return "VMBus";
-  return last.field.filter === "vmbus" ? "VMBus" : last.field.label;
+  return last.field.filter === "vmbus" ? "VMBus" : last.field.short ?? last.field.label;
 }

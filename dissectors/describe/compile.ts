@@ -6,12 +6,26 @@ import { bitwiseAnd, compileExpr, isTrue, maskShift, newScope, type Evaluator, t
 import { bitInfo, fieldInfo, filterOf, structInfo } from "./fields.js";
 import { readBlob, scalarReader, scalarSize } from "./read.js";
 import { formatInfo } from "./display.js";
+import { applyPairing, registerPairing } from "./pairing.js";
 import type {
+  Pairing,
+  ComputedField,
   ArrayField, BlobField, Field, HandoffField, ScalarField, StructDescription, StructField, SwitchField,
 } from "./types.js";
 
 export interface SessionAccess extends StateReader {
+  /** null unsets. */
   set(name: string, value: FieldValue): void;
+  remember(key: string, value: unknown): void;
+  recall<T>(key: string): T | undefined;
+}
+
+/** What pairing needs to know of the record being decoded. */
+export interface RecordFacts {
+  number: number;
+  timestampNs?: bigint;
+  relid: number;
+  direction: number;
 }
 
 export type Hook = (scope: Scope, context: DecodeContext, node: TreeNode) => void;
@@ -33,6 +47,7 @@ export interface DecodeContext {
   /** Decodes the record's attached chunks of the given sources; false when there are none. */
   handoffAttached(table: string, context: DecodeContext, sources: readonly number[], scope: Scope, key?: number): boolean;
   hooks: Readonly<Record<string, Hook>>;
+  record?: RecordFacts;
 }
 
 type FieldReader = (context: DecodeContext, scope: Scope, children: TreeNode[]) => void;
@@ -212,8 +227,20 @@ function compileAttachedHandoff(field: HandoffField, sources: readonly number[],
   };
 }
 
+function compileComputed(field: ComputedField, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const value = compileExpr(field.value);
+  return (context, scope, children) => {
+    const result = value(scope, context.session);
+    if (!Number.isFinite(result)) return;
+    children.push({ field: info, value: result, offset: scope.pos, length: 0, source: context.source, generated: true });
+    scope.values[field.key] = result;
+  };
+}
+
 function compileField(field: Field, prefix: string): FieldReader {
   switch (field.kind) {
+    case "computed": return withPlacement(field, compileComputed(field, prefix));
     case "scalar": return withPlacement(field, compileScalar(field, prefix));
     case "blob": return withPlacement(field, compileBlob(field, prefix));
     case "struct": return withPlacement(field, compileStruct(field, prefix));
@@ -270,9 +297,12 @@ function statedEnd(description: StructDescription, size: number, scope: Scope, c
 function compileDescription(description: StructDescription): StructDecoder {
   const readers = description.fields.map((field) => compileField(field, description.prefix));
   const sizeFrom = description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom);
+  const pairings: readonly Pairing[] = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing as Pairing];
+  pairings.forEach(registerPairing);
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
     scope.view = context.view;
+    const infoStart = context.info.length;
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
     const infoSlot = description.info ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
@@ -288,12 +318,17 @@ function compileDescription(description: StructDescription): StructDecoder {
     node.length = scope.pos - start;
     if (!context.failed) {
       applyChecks(description, context, scope, node);
+      for (const pairing of pairings) applyPairing(pairing, context, scope, node, innerInfo(context.info, infoStart + (description.info ? 1 : 0)));
       applyEffects(description, context, scope, node);
     }
-    if (description.info) context.info[infoSlot] = formatInfo(description.info, node);
+    if (description.info) context.info[infoSlot] = formatInfo(description.info, node).trim();
     return node;
   };
 }
+
+/** The summaries of the layers decoded inside a struct (pairing's `{layers}`). */
+const innerInfo = (parts: readonly string[], from: number): string =>
+  parts.slice(from).filter((part) => part !== "" && part !== "→").join(" ");
 
 /** The decoder for a description, compiled on first use and kept. */
 export function decoderFor(description: StructDescription): StructDecoder {

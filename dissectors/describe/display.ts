@@ -36,11 +36,26 @@ export function bytesText(bytes: Uint8Array): string {
   return bytes.length > HEX_PREVIEW_BYTES ? `${shown}… (${bytes.length} bytes)` : shown;
 }
 
+const IEC_UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
+/** 136365211648 → "127.00 GiB": sizes of a KiB and more also in binary units. */
+export function iecSize(bytes: number): string | undefined {
+  if (!(bytes >= 1024)) return undefined;
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < IEC_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(2)} ${IEC_UNITS[unit]}`;
+}
+
 function integerText(field: FieldInfo, value: number | bigint): string {
   const name = field.values?.[Number(value)];
   const number = field.base === "hex" ? hexText(value, field.width) : String(value);
   if (field.values) return `${name ?? "Unknown"} (${number})`;
-  return field.unit ? `${number} ${field.unit}` : number;
+  const size = field.unit === "bytes" ? iecSize(Number(value)) : undefined;
+  return field.unit ? `${number} ${field.unit}${size ? ` (${size})` : ""}` : number;
 }
 
 function guidDisplay(field: FieldInfo, value: string): string {
@@ -54,6 +69,7 @@ export function displayValue(field: FieldInfo, value: FieldValue): string {
   if (typeof value === "boolean") return field.kind === "bit" ? (value ? "Set" : "Not set") : value ? "True" : "False";
   if (value instanceof Uint8Array) return bytesText(value);
   if (field.kind === "filetime" && (typeof value === "number" || typeof value === "bigint")) return filetimeText(value);
+  if (field.kind === "reltime" && typeof value === "number") return `${value.toFixed(9)} seconds`;
   if (typeof value === "number" || typeof value === "bigint") return integerText(field, value);
   if (field.kind === "guid") return guidDisplay(field, value);
   if (field.kind === "string") return `"${value}"`;
@@ -68,7 +84,8 @@ export function shortValue(field: FieldInfo, value: FieldValue): string {
   if (field.kind === "guid" && typeof value === "string") {
     return (field.guidNames ? nameTables.get(field.guidNames)?.(value) : undefined) ?? value;
   }
-  if (typeof value === "number" && field.base === "hex") return hexText(value);
+  // Single bytes read best as two digits (ASC/ASCQ 0x29/0x00); wider values without leading zeros (trans 0x1f).
+  if (typeof value === "number" && field.base === "hex") return hexText(value, field.width === 1 ? 1 : 0);
   return displayValue(field, value);
 }
 
@@ -94,11 +111,14 @@ function setBits(node: TreeNode): string {
 /**
  * Fills an info template: "{key}" = short display of the field whose filter name ends in ".key"
  * (a dotted key such as "src.proto_ipv4" tells apart fields with the same last part), "{key:raw}" = its
- * plain value, "{key:bits}" = the labels of its set bits. A field that is absent gives "?".
+ * plain value, "{key:bits}" = the labels of its set bits, "{key:ifset}" = its short text only when it is
+ * not zero (else nothing), "{key:len}" = its length in bytes. A field that is absent gives "?" ("" with ifset).
  */
 export function formatInfo(template: string, node: Pick<TreeNode, "children">): string {
-  return template.replace(/\{([A-Za-z0-9_.]+)(?::(raw|bits))?\}/g, (_all, key: string, mode?: string) => {
+  return template.replace(/\{([A-Za-z0-9_.]+)(?::(raw|bits|ifset|len))?\}/g, (_all, key: string, mode?: string) => {
     const child = findChild(node, key);
+    if (mode === "len") return child ? String(child.length) : "?";
+    if (mode === "ifset") return child && child.value !== 0 && child.value !== false && child.value !== null ? shortValue(child.field, child.value) : "";
     if (!child) return "?";
     if (mode === "bits") return setBits(child);
     if (mode === "raw") return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);

@@ -2,6 +2,7 @@
 // `u32("child_relid", "Child relid")` reads better in a message table than an object literal.
 
 import type {
+  ComputedField,
   ArrayField, BinaryOp, BitDescription, BlobField, BlobType, Expr, HandoffField, ScalarField,
   ScalarType, StructDescription, StructField, SwitchField, ValueStrings,
 } from "./types.js";
@@ -79,6 +80,11 @@ export const sameBytes = (...fields: ScalarField[]): ScalarField[] =>
 export const onlyWhen = <T extends { when?: Expr }>(condition: Expr, ...fields: T[]): T[] =>
   fields.map((field) => ({ ...field, when: field.when === undefined ? condition : and(condition, field.when) }));
 
+/** A value computed from other fields (a generated item): computed("u64")("blocks", "Blocks", add(ref("last_lba"), 1)). */
+export const computed = (type: ScalarType) =>
+  (key: string, label: string, value: Expr, options: Partial<Omit<ComputedField, "kind" | "key" | "label" | "type" | "value">> = {}): ComputedField =>
+    ({ kind: "computed", key, label, type, value, ...options });
+
 // Expressions
 export const ref = (name: string): Expr => ({ op: "ref", name });
 export const state = (name: string): Expr => ({ op: "state", name });
@@ -102,7 +108,10 @@ export const and = binary("&&");
 export const or = binary("||");
 export const not = (a: Expr): Expr => ({ op: "!", a });
 /** True when at least n bytes remain in the struct. */
-export const mux = (condition: Expr, ifTrue: Expr, ifFalse: Expr): Expr => add(mul(condition, ifTrue), mul(not(condition), ifFalse));
+/** ifTrue when the condition holds, else ifFalse; only the chosen branch is evaluated (a NaN in the other does not matter). */
+export const mux = (condition: Expr, ifTrue: Expr, ifFalse: Expr): Expr => ({ op: "if", c: condition, a: ifTrue, b: ifFalse });
+/** True when the expression has no value (an absent field or state). */
+export const isUnknown = (value: Expr): Expr => ne(value, value);
 export const hasBytes = (n: number): Expr => ge(remaining, n);
 /** True when the whole struct is at least n bytes (unlike hasBytes, the same for every field of a group). */
 export const sizeAtLeast = (n: number): Expr => ge(add(offset, remaining), n);

@@ -87,7 +87,7 @@ function textBytes(field: BlobField, value: EncodeValue): Uint8Array {
 
 /** Expressions about the bytes themselves (what remains, what is there) cannot be evaluated before the bytes exist. */
 const mentionsRemaining = (expr: Expr | undefined): boolean =>
-  expr !== undefined && typeof expr !== "number" && (expr.op === "remaining" || expr.op === "peek" || ("a" in expr && (mentionsRemaining(expr.a) || ("b" in expr && mentionsRemaining(expr.b)))));
+  expr !== undefined && typeof expr !== "number" && (expr.op === "remaining" || expr.op === "peek" || (expr.op === "if" && mentionsRemaining(expr.c)) || ("a" in expr && (mentionsRemaining(expr.a) || ("b" in expr && mentionsRemaining(expr.b)))));
 
 /** The raw integer of a masked, scaled field (the inverse of the decoder's `(raw & mask) >> shift`, times scale). */
 function rawValue(field: ScalarField, value: EncodeValue): EncodeValue {
@@ -152,6 +152,7 @@ function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, sta
     }
     case "blob": writer.writeAt(at, sized(textBytes(field, value), field, scope)); return undefined;
     case "handoff": writer.writeAt(at, value instanceof Uint8Array ? value : new Uint8Array(0)); return undefined;
+    case "computed": return undefined;
     case "struct": writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope)); return undefined;
     case "array":
       for (const element of (value ?? []) as EncodeValues[]) writer.writeAt(writer.length, encodeStruct(field.element, element, scope));

@@ -107,6 +107,10 @@ export function compileExpr(expr: Expr): Evaluator {
       const a = compileExpr(expr.a);
       return (scope, state) => +!truth(a(scope, state));
     }
+    case "if": {
+      const [c, a, b] = [compileExpr(expr.c), compileExpr(expr.a), compileExpr(expr.b)];
+      return (scope, state) => (truth(c(scope, state)) ? a(scope, state) : b(scope, state));
+    }
     default: {
       const a = compileExpr(expr.a);
       const b = compileExpr(expr.b);
@@ -123,6 +127,7 @@ export function referencedNames(expr: Expr | undefined): string[] {
   if (expr === undefined || typeof expr === "number") return [];
   if (expr.op === "ref") return [expr.name];
   if (expr.op === "peek") return referencedNames(expr.at);
+  if (expr.op === "if") return [...referencedNames(expr.c), ...referencedNames(expr.a), ...referencedNames(expr.b)];
   if ("a" in expr) return [...referencedNames(expr.a), ...("b" in expr ? referencedNames(expr.b) : [])];
   return [];
 }

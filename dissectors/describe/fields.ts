@@ -25,10 +25,16 @@ export const filterOf = (field: Field, prefix: string): string => field.filter ?
 function infoFor(field: Field, filter: string): FieldInfo {
   const common = { filter, label: field.label, description: field.description };
   switch (field.kind) {
-    case "scalar":
-      return { ...common, ...scalarShape[field.type], values: field.values, bits: field.bits, base: field.base, unit: field.unit, mask: field.mask };
+    case "scalar": {
+      const shape = scalarShape[field.type];
+      // A scaled value may outgrow its wire width (link speed in 100 bit/s units → bit/s).
+      const width = field.scale !== undefined && shape.width !== undefined ? 8 : shape.width;
+      return { ...common, ...shape, width, values: field.values, bits: field.bits, base: field.base, unit: field.unit, mask: field.mask };
+    }
     case "blob":
       return { ...common, kind: blobKind[field.type], guidNames: field.type === "guid" ? "guid" : undefined };
+    case "computed":
+      return { ...common, ...scalarShape[field.type], base: field.base, unit: field.unit };
     case "array":
       return { ...common, kind: "array" };
     default:
@@ -59,8 +65,8 @@ export function bitInfo(parent: FieldInfo, mask: number, key: string, label: str
   return registerField({ filter: `${parent.filter}.${key}`, label, kind: "bit", mask, width: parent.width });
 }
 
-export function protocolInfo(name: string, label: string): FieldInfo {
-  return registerField({ filter: name, label, kind: "protocol" });
+export function protocolInfo(name: string, label: string, short?: string): FieldInfo {
+  return registerField({ filter: name, label, kind: "protocol", short });
 }
 
 export function structInfo(description: StructDescription, filter: string, label?: string): FieldInfo {

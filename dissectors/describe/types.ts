@@ -13,7 +13,9 @@ export type Expr =
   /** The integer of that type in the bytes at `at` from the struct start (default: the current position); NaN past the end. */
   | { op: "peek"; type: ScalarType; at?: Expr }
   | { op: BinaryOp; a: Expr; b: Expr }
-  | { op: "!"; a: Expr };
+  | { op: "!"; a: Expr }
+  /** a when c holds, else b (only the chosen branch is evaluated). */
+  | { op: "if"; c: Expr; a: Expr; b: Expr };
 
 export type BinaryOp =
   | "+" | "-" | "*" | "/" | "ceildiv" | "&" | "|" | ">>" | "min" | "max"
@@ -133,7 +135,17 @@ export interface HandoffField extends FieldCommon {
   missing?: string;
 }
 
-export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField;
+/** A value derived from others (shown in brackets, as Wireshark's generated items): e.g. blocks = last LBA + 1. */
+export interface ComputedField extends FieldCommon {
+  kind: "computed";
+  /** The integer type whose shape the value has (its field type for filters). */
+  type: ScalarType;
+  value: Expr;
+  unit?: string;
+  base?: "hex" | "dec";
+}
+
+export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField | ComputedField;
 
 /** What a struct teaches the session when it decodes (declarative state learning). */
 export interface StateEffect {
@@ -152,6 +164,30 @@ export interface StructCheck {
   field: string;
 }
 
+/**
+ * Request/response pairing (Wireshark's "response in / request in / time"), per channel and
+ * namespace: a request is remembered by its id and direction; a response in the other direction
+ * with the same id finds it. Generated fields: <namespace>.request_in, <namespace>.time,
+ * <namespace>.answers (the request's `text`), and any `show`n kept value.
+ */
+export interface Pairing {
+  namespace: string;
+  role: "request" | "response";
+  /** The id both sides carry, e.g. ref("request_id"), or ref("trans_id") of the VMBus packet. */
+  id: Expr;
+  when?: Expr;
+  /** Request: numbers kept for the response. On the response they become the session state `channel.<namespace>.request.<name>` (unset when no request was seen), for layouts that follow the request. */
+  keep?: Readonly<Record<string, Expr>>;
+  /** Request: a summary template kept as text, shown on the response as <namespace>.answers; "{layers}" is the summary of the layers decoded inside the struct (e.g. the SCSI command). */
+  text?: string;
+  /** Response: kept values shown as generated fields: name → filter of a registered field. */
+  show?: Readonly<Record<string, string>>;
+  /** Response: summary words added when the request was found; "{answers}" is the request's text. */
+  say?: string;
+  /** Response: kept values its layouts read as state (unset when no request was seen). */
+  state?: readonly string[];
+}
+
 export interface StructDescription {
   /** Display name, e.g. "OfferChannel". */
   name: string;
@@ -166,6 +202,7 @@ export interface StructDescription {
   info?: string;
   effects?: readonly StateEffect[];
   checks?: readonly StructCheck[];
+  pairing?: Pairing | readonly Pairing[];
   /** Named hand-written session hooks for what a description cannot say (e.g. registering an offered channel). */
   hooks?: readonly string[];
   /** The struct's size as its own fields state it (e.g. a message length field), from its start. */
@@ -183,6 +220,8 @@ export interface ProtocolDescription {
   label: string;
   /** The struct decoded when a payload is handed to this protocol. */
   root: StructDescription;
+  /** Name for the Protocol column (as Wireshark's short name): "TCP", "RNDIS". */
+  short?: string;
   /**
    * Wireshark already dissects this protocol under this dissector name (e.g. "eth_withoutfcs"): the
    * generated plugin hands the bytes to it instead of decoding them from our description.

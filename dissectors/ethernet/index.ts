@@ -11,16 +11,16 @@ import { ipv4Header, ipv6Header } from "./ip.js";
 import { ethernetFrame, vlanTag } from "./link.js";
 import { tcpSegment, udpDatagram } from "./transport.js";
 
-export const ethernetProtocol: ProtocolDescription = { name: "eth", label: "Ethernet II", root: ethernetFrame, wiresharkDissector: "eth_withoutfcs" };
-export const vlanProtocol: ProtocolDescription = { name: "vlan", label: "802.1Q Virtual LAN", root: vlanTag };
-export const arpProtocol: ProtocolDescription = { name: "arp", label: "Address Resolution Protocol", root: arpPacket };
-export const ipv4Protocol: ProtocolDescription = { name: "ip", label: "Internet Protocol Version 4", root: ipv4Header };
-export const ipv6Protocol: ProtocolDescription = { name: "ipv6", label: "Internet Protocol Version 6", root: ipv6Header };
-export const icmpProtocol: ProtocolDescription = { name: "icmp", label: "Internet Control Message Protocol", root: icmpMessage };
-export const icmpv6Protocol: ProtocolDescription = { name: "icmpv6", label: "Internet Control Message Protocol v6", root: icmpv6Message };
-export const udpProtocol: ProtocolDescription = { name: "udp", label: "User Datagram Protocol", root: udpDatagram };
-export const tcpProtocol: ProtocolDescription = { name: "tcp", label: "Transmission Control Protocol", root: tcpSegment };
-export const dhcpProtocol: ProtocolDescription = { name: "dhcp", label: "Dynamic Host Configuration Protocol", root: dhcpMessage };
+export const ethernetProtocol: ProtocolDescription = { name: "eth", short: "Ethernet", label: "Ethernet II", root: ethernetFrame, wiresharkDissector: "eth_withoutfcs" };
+export const vlanProtocol: ProtocolDescription = { name: "vlan", short: "802.1Q", label: "802.1Q Virtual LAN", root: vlanTag };
+export const arpProtocol: ProtocolDescription = { name: "arp", short: "ARP", label: "Address Resolution Protocol", root: arpPacket };
+export const ipv4Protocol: ProtocolDescription = { name: "ip", short: "IPv4", label: "Internet Protocol Version 4", root: ipv4Header };
+export const ipv6Protocol: ProtocolDescription = { name: "ipv6", short: "IPv6", label: "Internet Protocol Version 6", root: ipv6Header };
+export const icmpProtocol: ProtocolDescription = { name: "icmp", short: "ICMP", label: "Internet Control Message Protocol", root: icmpMessage };
+export const icmpv6Protocol: ProtocolDescription = { name: "icmpv6", short: "ICMPv6", label: "Internet Control Message Protocol v6", root: icmpv6Message };
+export const udpProtocol: ProtocolDescription = { name: "udp", short: "UDP", label: "User Datagram Protocol", root: udpDatagram };
+export const tcpProtocol: ProtocolDescription = { name: "tcp", short: "TCP", label: "Transmission Control Protocol", root: tcpSegment };
+export const dhcpProtocol: ProtocolDescription = { name: "dhcp", short: "DHCP", label: "Dynamic Host Configuration Protocol", root: dhcpMessage };
 
 addToTable("rndis.data", 0, ethernetProtocol);
 

@@ -4,10 +4,9 @@
 // ring packet's type (11 = completion, 7 = transfer pages, 9 = GPA direct).
 
 import {
-  add, and, array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, handoff, hasBytes, hex, lt, mul, mux, ne, not, offset, onlyWhen, peek, ref,
-  remaining, reserved, state, struct, u16, u32, u64, u8,
+  add, and, array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, handoff, hasBytes, hex, lt, mul, mux, ne, not, offset, onlyWhen, peek, ref, remaining, reserved, state, struct, u16, u32, u64, u8,
 } from "../describe/dsl.js";
-import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
+import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 import { ndisHeader, oidNames } from "./oids.js";
 import { ndisStatus } from "./rndis.js";
 
@@ -301,7 +300,12 @@ export const nvspMessage: StructDescription = {
   ],
   minSize: 4,
   info: "NVSP {msg_type}",
-  hooks: ["nvsp.pair"],
+  // A message sent with completion requested is a request; the completion packet (type 0xB) answers it.
+  pairing: [
+    { namespace: "nvsp", role: "request", id: ref("trans_id"), when: and(ne(ref("type"), 0xb), bitSet("flags", 1)) },
+    { namespace: "nvsp", role: "response", id: ref("trans_id"), when: eq(ref("type"), 0xb) },
+  ],
+  hooks: ["nvsp.version_check"],
 };
 
 export const nvspProtocol: ProtocolDescription = { name: "nvsp", label: "NVSP", root: nvspMessage };

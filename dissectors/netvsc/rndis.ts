@@ -6,7 +6,7 @@
 import {
   add, and, array, bytes, choice, enumOf, flagsOf, ge, gt, handoff, hex, lt, or, ref, state, struct, sub, u32,
 } from "../describe/dsl.js";
-import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
+import type { Expr, Field, Pairing, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 import { informationBuffer, media, ndisOffload, oidNames } from "./oids.js";
 import { ppiList } from "./ppi.js";
 
@@ -54,7 +54,13 @@ const body = (name: string, key: string, fields: Field[], extra: Partial<StructD
   ({ name, key, prefix: R, label: name, fields, ...extra });
 
 /** A completion: which request it answers (request_in, time, the OID asked about) is added here by a hook. */
-const answer: StructDescription = { name: "Answer", key: "answer", prefix: R, label: "Request", fields: [], hooks: ["rndis.answer"] };
+/** Requests are answered by their completions with the same RequestId; the OID asked about goes along. */
+const rndisRequest: Pairing = { namespace: "rndis", role: "request", id: ref("request_id"), keep: { oid: ref("oid") } };
+
+const answer: StructDescription = {
+  name: "Answer", key: "answer", prefix: R, label: "Request", fields: [],
+  pairing: { namespace: "rndis", role: "response", id: ref("request_id"), show: { oid: "rndis.oid" }, state: ["oid"] },
+};
 const answered = struct("answer", "Request", answer);
 
 /** A buffer at `offset` (relative to byte 8) of `length` bytes, decoded only when it lies inside the message. */
@@ -70,7 +76,7 @@ const infoBufferOffset = u32("info_buffer_offset", "Information buffer offset", 
 const requestBuffer = struct("info_buffer", "Information buffer", informationBuffer("RequestInformation", ref("oid")), {
   at: ref("info_buffer_offset"), length: ref("info_buffer_length"), when: inMessage("info_buffer_offset", "info_buffer_length"),
 });
-const resultBuffer = struct("info_buffer", "Information buffer", informationBuffer("ResultInformation", state("channel.ndis.answered_oid")), {
+const resultBuffer = struct("info_buffer", "Information buffer", informationBuffer("ResultInformation", state("channel.rndis.request.oid")), {
   at: ref("info_buffer_offset"), length: ref("info_buffer_length"), when: inMessage("info_buffer_offset", "info_buffer_length"),
 });
 
@@ -82,7 +88,7 @@ const deviceFlags = flagsOf("u32", [
 const initialize = body("Initialize", "initialize", [
   requestId, u32("major_version", "Major version"), u32("minor_version", "Minor version"),
   u32("max_transfer_size", "Max transfer size", { unit: "bytes" }),
-], { info: "id {request_id:raw} v{major_version:raw}.{minor_version:raw}", hooks: ["rndis.request"], minSize: 16 });
+], { info: "id {request_id:raw} v{major_version:raw}.{minor_version:raw}", pairing: rndisRequest, minSize: 16 });
 
 const initializeComplete = body("InitializeComplete", "initialize_cmplt", [
   requestId, answered, status, u32("major_version", "Major version"), u32("minor_version", "Minor version"),
@@ -104,7 +110,7 @@ const halt = body("Halt", "halt", [requestId], { info: "id {request_id:raw}" });
 const queryOrSet = (name: string, key: string): StructDescription => body(name, key, [
   requestId, oid, infoBufferLength, infoBufferOffset, vcHandle, requestBuffer,
 ], {
-  info: "{oid} id {request_id:raw}", hooks: ["rndis.request"], minSize: 20,
+  info: "{oid} id {request_id:raw}", pairing: rndisRequest, minSize: 20,
   checks: bufferChecks("info_buffer_offset", "info_buffer_length", 28, "information buffer"),
 });
 
@@ -147,7 +153,7 @@ const indicateStatus = body("IndicateStatus", "indicate_status", [status, ...sta
   checks: bufferChecks("status_buffer_offset", "status_buffer_length", 20, "status buffer"),
 });
 
-const keepalive = body("Keepalive", "keepalive", [requestId], { info: "id {request_id:raw}", hooks: ["rndis.request"] });
+const keepalive = body("Keepalive", "keepalive", [requestId], { info: "id {request_id:raw}", pairing: rndisRequest });
 const keepaliveComplete = body("KeepaliveComplete", "keepalive_cmplt", [requestId, answered, status], { info: "id {request_id:raw} {status}" });
 
 // Connection-oriented messages (not used by Hyper-V).

@@ -3,7 +3,7 @@
 // registered in table "vscsi.data" under a key made of the opcode and what selects the layout.
 
 import {
-  add, array, ascii, bitAnd, bytes, choice, enumOf, flagsOf, hasBytes, hex, min, ref, remaining, sub, struct, u16be, u32be, u64be, u8,
+  add, array, ascii, bitAnd, bytes, choice, computed, enumOf, flagsOf, hasBytes, hex, min, mul, ne, ref, remaining, struct, sub, u16be, u32be, u64be, u8,
 } from "../describe/dsl.js";
 import type { Expr, StructDescription } from "../describe/types.js";
 
@@ -121,12 +121,17 @@ export const vpdMsftVirtual = vpd("Microsoft virtual device properties", "msft_v
 ]);
 export const vpdOther = vpd("VPD page", "other", [bytes("rest", "Page bytes", "rest")]);
 
+/** Blocks and bytes from the last LBA (READ CAPACITY(10) says 0xFFFFFFFF when the disk is too large for it). */
+const capacity = (lastLba: Expr) => [
+  computed("u64")("blocks", "Number of blocks", add(lastLba, 1), { when: ne(lastLba, 0xffffffff) }),
+  computed("u64")("bytes", "Capacity", mul(add(lastLba, 1), ref("block_length")), { when: ne(lastLba, 0xffffffff), unit: "bytes" }),
+];
+
 export const readCapacity10Data: StructDescription = {
   name: "ReadCapacity10Data", key: "capacity10", prefix: `${P}.cap`, label: "READ CAPACITY(10) data",
-  fields: [u32be("last_lba", "Last logical block address"), u32be("block_length", "Block length", { unit: "bytes" })],
+  fields: [u32be("last_lba", "Last logical block address"), u32be("block_length", "Block length", { unit: "bytes" }), ...capacity(ref("last_lba"))],
   minSize: 8,
-  info: "{blocks:raw} blocks of {block_length:raw} bytes ({size:raw})",
-  hooks: ["vscsi.capacity"],
+  info: "{blocks:raw} blocks of {block_length:raw} bytes ({bytes})",
 };
 
 export const readCapacity16Data: StructDescription = {
@@ -138,10 +143,10 @@ export const readCapacity16Data: StructDescription = {
     hex("u8")("exponents", "P_I_EXPONENT (7-4) / logical blocks per physical block exponent (3-0)"),
     hex("u16be")("lowest_aligned", "LBPME (15) / LBPRZ (14) / lowest aligned LBA (13-0)"),
     bytes("reserved", "Reserved", 16, { when: hasBytes(16) }),
+    ...capacity(ref("last_lba64")),
   ],
   minSize: 12,
-  info: "{blocks:raw} blocks of {block_length:raw} bytes ({size:raw})",
-  hooks: ["vscsi.capacity"],
+  info: "{blocks:raw} blocks of {block_length:raw} bytes ({bytes})",
 };
 
 const cachingPage: StructDescription = {
@@ -277,7 +282,7 @@ export const prOutParameters: StructDescription = {
 export const blockData: StructDescription = {
   name: "BlockData", key: "blocks", prefix: `${P}.data`, label: "Block data",
   fields: [bytes("block_data", "Block data", "rest")],
-  info: "{block_data_length:raw} bytes",
+  info: "{block_data:len} bytes",
   hooks: ["vscsi.data_length"],
 };
 

@@ -11,7 +11,7 @@ import { vscsiCdbProtocol } from "./scsi.js";
 import { vscsiSenseProtocol } from "./sense.js";
 import { PACKET_SIZE, SRB_SIZE, vstorPacket } from "./vstor.js";
 
-export const vstorProtocol: ProtocolDescription = { name: "vstor", label: "vstor (StorVSC)", root: vstorPacket };
+export const vstorProtocol: ProtocolDescription = { name: "vstor", short: "vstor", label: "vstor (StorVSC)", root: vstorPacket };
 
 /** A vstor packet: 48 or 64 bytes, a known operation, flags 0/1, and a status that fits the direction. */
 export function recogniseVstor(payload: Uint8Array, packetType: number): boolean {
@@ -35,4 +35,4 @@ for (const short of ["storvsc", "storvsc-ide", "storvsc-fc"]) registerDeviceProt
 
 addToTable("vscsi.cdb", 0, vscsiCdbProtocol);
 addToTable("vscsi.sense", 0, vscsiSenseProtocol);
-for (const [key, root] of dataDescriptions) addToTable("vscsi.data", key, { name: "vscsi", label: "SCSI (vscsi)", root });
+for (const [key, root] of dataDescriptions) addToTable("vscsi.data", key, { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root });

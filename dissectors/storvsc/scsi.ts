@@ -1,7 +1,10 @@
 // SCSI commands carried by vstor EXECUTE_SRB (net-storage.md Part C): the CDB, decoded by opcode.
 // Protocol filter name "vscsi" (Wireshark's own "scsi" is left alone). All fields are big-endian.
 
-import { bitAnd, bytes, choice, enumOf, ref, flagsOf, hex, reserved, u16be, u24be, u32be, u64be, u8 } from "../describe/dsl.js";
+import { DATA_KEY_STATE } from "./vstor.js";
+import {
+  add, and, bitAnd, bytes, choice, enumOf, eq, flagsOf, hex, mul, mux, ne, or, peek, ref, reserved, u16be, u24be, u32be, u64be, u8,
+} from "../describe/dsl.js";
 import type { BitDescription, Field, StructDescription } from "../describe/types.js";
 import {
   maintenanceInActions, modeSensePage, prInActions, prOutActions, prScopeType, scsiOpcodes, serviceActionsIn16, vpdPages,
@@ -196,6 +199,9 @@ const unknownCdb: StructDescription = {
 /** CDB length by group code (C1): 0 → 6, 1-2 → 10, 4 → 16, 5 → 12. */
 export const cdbLengthOfGroup: Record<number, number> = { 0: 6, 1: 10, 2: 10, 4: 16, 5: 12 };
 
+const isVpdInquiry = and(eq(ref("opcode"), 0x12), ne(bitAnd(peek("u8", 1), 1), 0));
+const hasServiceAction = or(eq(ref("opcode"), 0x9e), or(eq(ref("opcode"), 0xa3), eq(ref("opcode"), 0x5e)));
+
 export const cdbRoot: StructDescription = {
   name: "Cdb", key: "cdb", prefix: P, label: "SCSI CDB",
   fields: [
@@ -203,7 +209,8 @@ export const cdbRoot: StructDescription = {
     choice("command", "Command", { op: "ref", name: "opcode" }, cdbs, { default: unknownCdb }),
   ],
   info: "{opcode}",
-  hooks: ["vscsi.cdb"],
+  // The data buffer's layout: the opcode, refined by INQUIRY's VPD page or the service action.
+  effects: [{ set: DATA_KEY_STATE, value: add(mul(ref("opcode"), 0x1000), mux(isVpdInquiry, add(0x100, peek("u8", 2)), mux(hasServiceAction, bitAnd(peek("u8", 1), 0x1f), 0))) }],
 };
 
-export const vscsiCdbProtocol = { name: "vscsi", label: "SCSI (vscsi)", root: cdbRoot };
+export const vscsiCdbProtocol = { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root: cdbRoot };

@@ -1,9 +1,20 @@
 // SCSI sense data (net-storage.md C5): fixed format (0x70/0x71) and descriptor format (0x72/0x73).
 // It sits in the vmscsi response's 20-byte area (18 bytes before protocol 5.1), or in REQUEST SENSE data.
 
-import { array, bitAnd, bytes, choice, enumOf, flagsOf, hasBytes, hex, min, ref, remaining, struct, u32be, u8, and, ne } from "../describe/dsl.js";
+import {
+  and, array, bitAnd, bytes, choice, enumOf, flagsOf, hasBytes, hex, min, ne, onlyWhen, ref, remaining, sameBytes, struct, u8,
+} from "../describe/dsl.js";
 import type { StructDescription } from "../describe/types.js";
-import { senseDescriptorTypes, senseKeys, senseResponseCodes } from "./names.js";
+import { senseDescriptorTypes, senseKeys, senseResponseCodes, ascAscq } from "./names.js";
+
+/** ASC and ASCQ, and the two together by name (SPC-4 annex D). */
+const ascAscqFields = sameBytes(
+  enumOf("u16be", ascAscq)("asc_ascq", "ASC/ASCQ", { base: "hex" }),
+  hex("u8")("asc", "Additional sense code (ASC)"),
+) .concat([hex("u8")("ascq", "Additional sense code qualifier (ASCQ)")]);
+
+/** The sense key is the low nibble of its byte in both formats (SPC-4 4.5.2, 4.5.3). */
+const senseKey = enumOf("u8", senseKeys)("sense_key", "Sense key", { base: "hex", mask: 0x0f });
 
 const P = "vscsi.sense";
 
@@ -14,15 +25,17 @@ const fixedFormat: StructDescription = {
   name: "FixedSense", key: "fixed", prefix: P, label: "Fixed-format sense",
   fields: [
     hex("u8")("segment", "Segment number (obsolete)"),
-    flagsOf("u8", [
-      { mask: 0x80, key: "filemark", label: "FILEMARK" }, { mask: 0x40, key: "eom", label: "EOM" },
-      { mask: 0x20, key: "ili", label: "ILI" }, { mask: 0x10, key: "sdat_ovfl", label: "SDAT_OVFL" },
-    ])("key_byte", "Sense key / flags", { values: fixedKeyValues }),
+    ...sameBytes(
+      flagsOf("u8", [
+        { mask: 0x80, key: "filemark", label: "FILEMARK" }, { mask: 0x40, key: "eom", label: "EOM" },
+        { mask: 0x20, key: "ili", label: "ILI" }, { mask: 0x10, key: "sdat_ovfl", label: "SDAT_OVFL" },
+      ])("key_byte", "Sense key / flags", { values: fixedKeyValues }),
+      senseKey,
+    ),
     hex("u32be")("information", "Information"),
     u8("additional_length", "Additional sense length", { unit: "bytes" }),
     hex("u32be")("command_specific", "Command-specific information", { when: hasBytes(4) }),
-    hex("u8")("asc", "Additional sense code (ASC)", { when: hasBytes(1) }),
-    hex("u8")("ascq", "Additional sense code qualifier (ASCQ)", { when: hasBytes(1) }),
+    ...onlyWhen(hasBytes(2), ...ascAscqFields),
     hex("u8")("fru", "Field replaceable unit code", { when: hasBytes(1) }),
     hex("u24be")("sense_key_specific", "SKSV (bit 23) / sense-key specific", { when: hasBytes(3) }),
     bytes("additional", "Additional sense bytes", min(remaining, ref("additional_length")), { when: hasBytes(1) }),
@@ -42,9 +55,8 @@ const descriptor: StructDescription = {
 const descriptorFormat: StructDescription = {
   name: "DescriptorSense", key: "descriptor_format", prefix: P, label: "Descriptor-format sense",
   fields: [
-    enumOf("u8", senseKeys)("sense_key", "Sense key", { base: "hex" }),
-    hex("u8")("asc", "Additional sense code (ASC)"),
-    hex("u8")("ascq", "Additional sense code qualifier (ASCQ)"),
+    senseKey,
+    ...ascAscqFields,
     flagsOf("u8", [{ mask: 0x80, key: "sdat_ovfl", label: "SDAT_OVFL" }])("flags", "Flags"),
     bytes("reserved", "Reserved", 2),
     u8("additional_length", "Additional sense length", { unit: "bytes" }),
@@ -62,6 +74,7 @@ const unknownFormat: StructDescription = {
 
 export const senseRoot: StructDescription = {
   name: "Sense", key: "sense", prefix: P, label: "Sense data",
+  info: "{sense_key} {asc}/{ascq} {asc_ascq}",
   fields: [
     flagsOf("u8", [{ mask: 0x80, key: "valid", label: "VALID (INFORMATION valid; fixed format)" }])("response_code", "Response code", { values: senseResponseCodes }),
     choice("format", "Format", bitAnd(ref("response_code"), 0x7f), { 0x70: fixedFormat, 0x71: fixedFormat, 0x72: descriptorFormat, 0x73: descriptorFormat }, { default: unknownFormat }),
@@ -74,5 +87,5 @@ export const senseRoot: StructDescription = {
   hooks: ["vscsi.sense"],
 };
 
-export const vscsiSenseProtocol = { name: "vscsi", label: "SCSI (vscsi)", root: senseRoot };
+export const vscsiSenseProtocol = { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root: senseRoot };
 

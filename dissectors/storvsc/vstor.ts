@@ -2,9 +2,9 @@
 // controllers. Operation, flags, status, then the payload chosen by the operation; a completion's
 // payload is chosen by the operation of the request it answers (paired by transaction id in hooks).
 
+import { registerField } from "../describe/fields.js";
 import {
-  and, bitSet, bytes, choice, enumOf, eq, flagsOf, gt, handoff, hasBytes, hex, min, mux, ne, not, onlyWhen,
-  or, ref, sizeAtLeast, state, struct, u16, u32, u8,
+  and, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, handoff, hasBytes, hex, isUnknown, min, mux, ne, not, onlyWhen, or, peek, ref, sizeAtLeast, state, struct, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { Expr, StructDescription } from "../describe/types.js";
 import {
@@ -170,10 +170,18 @@ const unknownPayload: StructDescription = {
   fields: [bytes("payload_bytes", "Payload", "rest")],
 };
 
-/** A completion's payload answers its request: chosen by the operation of the request (paired in a hook). */
+/** The operation a completion answers: its request's; with no request seen, a vmscsi response is recognised by its length field. */
+const REQUEST_OPERATION = "channel.vstor.request.operation";
+const REQUEST_DATA_KEY = "channel.vstor.request.data_key";
+const looksLikeSrb = or(eq(peek("u16"), SRB_SIZE.pre), eq(peek("u16"), SRB_SIZE.win8));
+const answeredOperation = mux(isUnknown(state(REQUEST_OPERATION)), mux(looksLikeSrb, 3, 0), state(REQUEST_OPERATION));
+
+registerField({ filter: "vstor.request_operation", label: "Request operation", kind: "uint", width: 4, values: vstorOperations });
+
+/** A completion's payload answers its request: chosen by the operation of the request (paired by transaction id). */
 const completion: StructDescription = {
   name: "Completion", key: "completion", prefix: P, label: "Completion payload",
-  fields: [choice("answer", "Answer", state(ANSWER_STATE), {
+  fields: [choice("answer", "Answer", answeredOperation, {
     3: srbResponse, 4: noPayload, 5: noPayload, 6: noPayload, 7: noPayload, 8: noPayload, 9: versionResponse,
     10: channelProperties, 12: fcHbaData, 13: noPayload,
   }, { default: unknownAnswer })],
@@ -192,13 +200,23 @@ const win8Rule: Expr = or(
   and(not(versionKnown), sizeAtLeast(SRB_SIZE.win8)),
 );
 
-/** Zero bytes long: pairing and layout, learned before the payload is chosen (its hook adds generated fields). */
+/**
+ * Zero bytes long: before the payload is chosen, a completion finds its request (by the VMBus
+ * transaction id) and the layout rule is learned; a new packet starts with no CDB data key.
+ */
 const pairing: StructDescription = {
   name: "Pairing", key: "pairing", prefix: P, label: "Request/response",
   fields: [],
-  effects: [{ set: WIN8_STATE, value: win8Rule }],
-  hooks: ["vstor.pair"],
+  pairing: {
+    namespace: "vstor", role: "response", id: ref("trans_id"), when: eq(ref("operation"), 1),
+    show: { operation: "vstor.request_operation" }, state: ["operation", "data_key"], say: "for {answers}",
+  },
+  effects: [{ set: WIN8_STATE, value: win8Rule }, { set: DATA_KEY_STATE, value: 0 }],
+  hooks: ["vstor.layout"],
 };
+
+/** The data buffer's layout: from this packet's CDB, or for a completion from its request's. */
+const dataKeyOfPacket = mux(eq(ref("operation"), 1), state(REQUEST_DATA_KEY), state(DATA_KEY_STATE));
 
 export const vstorPacket: StructDescription = {
   name: "VstorPacket", key: "packet", prefix: P, label: "vstor packet",
@@ -209,14 +227,18 @@ export const vstorPacket: StructDescription = {
     struct("pairing", "Request/response", pairing),
     choice("body", "Payload", ref("operation"), bodies, { default: unknownPayload }),
     bytes("padding", "Padding (beyond the payload's layout)", "rest", { when: hasBytes(1) }),
-    handoff("data", "SCSI data", "vscsi.data", { attached: [2], by: state(DATA_KEY_STATE), when: gt(state(DATA_KEY_STATE), 0) }),
+    handoff("data", "SCSI data", "vscsi.data", { attached: [2], by: dataKeyOfPacket, when: gt(dataKeyOfPacket, 0) }),
   ],
   minSize: PACKET_SIZE.pre,
   checks: [
     { fails: and(ne(ref("operation"), 1), gt(ref("operation"), 14)), field: "operation", text: "unknown vstor operation {operation:raw}" },
     { fails: eq(ref("operation"), 0), field: "operation", text: "vstor operation 0 is not valid" },
   ],
-  info: "{operation}",
-  hooks: ["vstor.remember"],
+  info: "{operation} {status:ifset}",
+  // A request waits for its completion; the data layout its CDB implies goes along.
+  pairing: {
+    namespace: "vstor", role: "request", id: ref("trans_id"), when: and(ge(ref("operation"), 2), ne(ref("trans_id"), 0)),
+    keep: { operation: ref("operation"), data_key: state(DATA_KEY_STATE) }, text: "{operation} {layers}",
+  },
 };
 

@@ -2,7 +2,7 @@
 // handed to the channel's device dissector.
 
 import {
-  array, bitSet, bytes, choice, enumOf, flagsOf, handoff, hex, mul, ref, reserved, struct, sub, u16, u32, u8,
+  array, bitSet, bytes, choice, enumOf, flagsOf, handoff, hex, mul, ref, reserved, sub, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { StructDescription, ValueStrings } from "../describe/types.js";
 import { encodeStruct, type EncodeValues } from "../describe/encode.js";

@@ -4,7 +4,7 @@
 
 import { lookupField } from "../../dissectors/describe/fields.js";
 import { filterOf } from "../../dissectors/describe/fields.js";
-import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
+import type { Field, Pairing, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
 import { allDevices, deviceDisplayName, HV_SOCKET } from "../../dissectors/devices.js";
 import { keyedTables } from "../../dissectors/tables.js";
 import type { FieldInfo } from "../../dissectors/tree.js";
@@ -49,12 +49,18 @@ function walkField(catalogue: Catalogue, field: Field, prefix: string): void {
       }
       return;
     case "handoff": return walkTable(catalogue, field.table);
+    case "computed": return addField(catalogue, filterOf(field, prefix));
   }
 }
 
 export function walkStruct(catalogue: Catalogue, description: StructDescription): void {
   if (catalogue.structs.has(description)) return;
   catalogue.structs.set(description, catalogue.structs.size + 1);
+  const pairings = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing];
+  for (const pairing of pairings as Pairing[]) {
+    for (const suffix of ["request_in", "time", "answers"]) addField(catalogue, `${pairing.namespace}.${suffix}`);
+    for (const filter of Object.values(pairing.show ?? {})) addField(catalogue, filter);
+  }
   for (const field of description.fields) walkField(catalogue, field, description.prefix);
 }
 

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
+import type { Expr, Field, Pairing, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
 import { filterOf } from "../../dissectors/describe/fields.js";
 import { maskShift } from "../../dissectors/describe/expr.js";
 import type { FieldInfo } from "../../dissectors/tree.js";
@@ -41,6 +41,7 @@ function expr(e: Expr | undefined | "rest"): Lua {
     case "remaining": case "offset": return { op: e.op };
     case "!": return { op: "!", a: expr(e.a) };
     case "peek": return { op: "peek", t: e.type, at: expr(e.at) };
+    case "if": return { op: "if", c: expr(e.c), a: expr(e.a), b: expr(e.b) };
     default: return { op: e.op, a: expr(e.a), b: expr(e.b) };
   }
 }
@@ -68,9 +69,23 @@ function fieldEntry(catalogue: Catalogue, field: Field, prefix: string): Lua {
       for (const [key, description] of Object.entries(field.cases)) cases[`[${key}]`] = choice(description);
       return { ...common, on: expr(field.on), cases: { lua: `{${Object.entries(cases).map(([k, v]) => `${k} = ${lua(v)}`).join(", ")}}` }, default: field.default ? choice(field.default) : undefined };
     }
+    case "computed":
+      return { ...common, f: filter, t: field.type, value: expr(field.value) };
     case "handoff":
       return { ...common, table: field.table, len: expr(field.length), by: expr(field.by), attached: field.attached ? [...field.attached] : undefined, missing: field.missing };
   }
+}
+
+export const pairingsOf = (description: StructDescription): readonly Pairing[] =>
+  description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing as Pairing];
+
+function pairingEntry(pairing: Pairing): Lua {
+  const keep: Record<string, Lua> = {};
+  for (const [name, e] of Object.entries(pairing.keep ?? {})) keep[name] = expr(e);
+  return {
+    ns: pairing.namespace, role: pairing.role, id: expr(pairing.id), when: expr(pairing.when), keep, text: pairing.text,
+    show: { ...(pairing.show ?? {}) }, state: pairing.state ? [...pairing.state] : undefined, say: pairing.say,
+  };
 }
 
 function structEntry(catalogue: Catalogue, description: StructDescription): Lua {
@@ -81,6 +96,7 @@ function structEntry(catalogue: Catalogue, description: StructDescription): Lua 
     effects: description.effects?.map((e) => ({ set: e.set, value: expr(e.value), when: expr(e.when) })),
     checks: description.checks?.map((c) => ({ fails: expr(c.fails), field: c.field, text: c.text })),
     hooks: description.hooks ? [...description.hooks] : undefined,
+    pairing: pairingsOf(description).map(pairingEntry),
   };
 }
 
@@ -103,6 +119,7 @@ function protoField(info: FieldInfo, catalogue: Catalogue): string {
     case "bool": return `ProtoField.bool(${abbr}, ${label})`;
     case "bit": return `ProtoField.bool(${abbr}, ${label}, ${(info.width ?? 1) * 8}, nil, ${info.mask})`;
     case "filetime": return `ProtoField.absolute_time(${abbr}, ${label}, base.UTC)`;
+    case "reltime": return `ProtoField.relative_time(${abbr}, ${label})`;
     case "guid": return `ProtoField.guid(${abbr}, ${label})`;
     case "string": return `ProtoField.string(${abbr}, ${label})`;
     case "ipv4": return `ProtoField.ipv4(${abbr}, ${label})`;
@@ -116,7 +133,7 @@ function protoField(info: FieldInfo, catalogue: Catalogue): string {
 
 function protocolEntry(catalogue: Catalogue, protocol: ProtocolDescription): Lua {
   if (protocol.wiresharkDissector) return { ws: protocol.wiresharkDissector, name: protocol.name, label: protocol.label };
-  return { name: protocol.name, label: protocol.label, root: structRef(catalogue, protocol.root) };
+  return { name: protocol.name, label: protocol.label, short: protocol.short, root: structRef(catalogue, protocol.root) };
 }
 
 function runtimeSource(): string {
@@ -148,7 +165,7 @@ export function generatePlugin(options: { version: string; linkTypes: readonly n
   for (const info of catalogue.fields.values()) {
     if (info.kind === "protocol") continue;
     out.push(`PF[${luaString(info.filter)}] = ${protoField(info, catalogue)}`);
-    out.push(`FIELDS[${luaString(info.filter)}] = ${lua({ kind: info.kind, label: info.label, base: info.base, unit: info.unit, mask: info.mask, vs: info.values ? catalogue.values.get(info.values) : undefined, bits: info.bits?.map((bit) => `${info.filter}.${bit.key}`) })}`);
+    out.push(`FIELDS[${luaString(info.filter)}] = ${lua({ kind: info.kind, label: info.label, base: info.base, width: info.width, unit: info.unit, mask: info.mask, vs: info.values ? catalogue.values.get(info.values) : undefined, bits: info.bits?.map((bit) => `${info.filter}.${bit.key}`) })}`);
   }
   const byProtocol = new Map<string, string[]>();
   for (const info of catalogue.fields.values()) {

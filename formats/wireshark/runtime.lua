@@ -35,6 +35,14 @@ end
 
 local function state_set(name, value)
   if ctx.dry then return end
+  if value == nil then
+    if name:sub(1, 8) == "channel." then
+      if state.channels[ctx.relid] then state.channels[ctx.relid][name] = nil end
+    else
+      state.global[name] = nil
+    end
+    return
+  end
   local n = to_number(value)
   if n ~= n then return end
   if name:sub(1, 8) == "channel." then
@@ -84,6 +92,7 @@ local function eval(e, scope)
   if op == "offset" then return scope.pos - scope.start end
   if op == "!" then return truth(eval(e.a, scope)) and 0 or 1 end
   if op == "peek" then return PEEK(e, scope) end
+  if op == "if" then if truth(eval(e.c, scope)) then return eval(e.a, scope) end return eval(e.b, scope) end
   return BINARY[op](eval(e.a, scope), eval(e.b, scope))
 end
 
@@ -134,15 +143,23 @@ local function short_text(entry)
     if name then return name end
   end
   if info and info.kind == "guid" then return DEVICE_NAMES[v] or v end
+  if info and info.kind == "string" then return '"' .. tostring(v) .. '"' end
+  if info and info.base == "hex" and type(v) == "number" and info.width == 1 then return string.format("0x%02x", v) end
   if info and info.base == "hex" and (type(v) == "number" or type(v) == "userdata") then return hex_of(v) end
-  if info and info.unit and type(v) == "number" then return tostring(v) .. " " .. info.unit end
+  if info and info.unit == "bytes" and type(v) == "number" and v >= 1024 then
+    local units, value, unit = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" }, v, 0
+    while value >= 1024 and unit < #units do value, unit = value / 1024, unit + 1 end
+    return string.format("%.0f bytes (%.2f %s)", v, value, units[unit])
+  end
+  if info and info.unit and type(v) == "number" then return string.format("%.0f", v) .. " " .. info.unit end
   if type(v) == "userdata" then return tostring(v) end
   return tostring(v)
 end
 
 local function find_entry(scope, key)
   for _, entry in ipairs(scope.order) do
-    if entry.key == key then return entry end
+    -- As in TypeScript: the field whose filter name ends in ".key" (a dotted key tells similar fields apart).
+    if entry.key == key or (entry.f and entry.f:sub(-#key - 1) == "." .. key) then return entry end
   end
   for _, child in ipairs(scope.children) do
     local found = find_entry(child, key)
@@ -152,10 +169,15 @@ local function find_entry(scope, key)
 end
 
 local function format_info(template, scope)
-  return (template:gsub("{([%w_]+):?(%a*)}", function(key, mode)
+  return (template:gsub("{([%w_.]+):?(%a*)}", function(key, mode)
     local entry = find_entry(scope, key)
+    if mode == "ifset" then
+      if not entry or to_number(entry.v) == 0 then return "" end
+      return short_text(entry)
+    end
     if not entry then return "?" end
     if mode == "raw" then return tostring(entry.v) end
+    if mode == "len" then return tostring(entry.len or "?") end
     if mode == "bits" then
       local info = FIELDS[entry.f]
       local set = {}
@@ -212,9 +234,9 @@ local function scope_new(parent, start, stop)
   return { values = {}, parent = parent, start = start, stop = stop, pos = start, order = {}, children = {} }
 end
 
-local function remember(scope, key, f, v)
+local function remember(scope, key, f, v, length)
   scope.values[key] = v
-  scope.order[#scope.order + 1] = { key = key, f = f, v = v }
+  scope.order[#scope.order + 1] = { key = key, f = f, v = v, len = length }
 end
 
 local function masked(field, raw)
@@ -230,7 +252,12 @@ local function read_scalar_field(field, tree, scope)
   local range = ctx.tvb(scope.pos, size)
   local value = masked(field, read_scalar(range, field.t))
   local item
-  if field.scale then item = tree:add(PF[field.f], range, value) else item = add_scalar(tree, field, range, value) end
+  if field.scale then
+    -- Scaled fields are 64-bit (their value may outgrow the wire width); Wireshark wants a UInt64.
+    item = tree:add(PF[field.f], range, UInt64(value % 4294967296, math.floor(value / 4294967296)))
+  else
+    item = add_scalar(tree, field, range, value)
+  end
   if field.bits then
     for _, bit in ipairs(field.bits) do
       if BIG_ENDIAN[field.t] or size == 1 then item:add(PF[bit], range) else item:add_le(PF[bit], range) end
@@ -271,12 +298,19 @@ local function read_blob_field(field, tree, scope)
     tree:add(pf, range, value)
   elseif (field.t == "ipv4" and available == 4) or (field.t == "ipv6" and available == 16) or (field.t == "mac" and available == 6) then
     tree:add(pf, range)
-    value = tostring(field.t == "ipv4" and range:ipv4() or field.t == "mac" and range:ether() or range:bytes())
+    -- Text without name resolution, as our own output shows it.
+    local b = {}
+    for i = 0, available - 1 do b[#b + 1] = range(i, 1):uint() end
+    if field.t == "ipv4" then value = table.concat(b, ".")
+    elseif field.t == "mac" then
+      for i, byte in ipairs(b) do b[i] = string.format("%02x", byte) end
+      value = table.concat(b, ":")
+    else value = tostring(range:ipv6()) end
   else
     value = available > 0 and range:bytes() or ByteArray.new()
     if available > 0 then tree:add(pf, range) else tree:add(pf, ctx.tvb(scope.pos, 0)) end
   end
-  remember(scope, field.key, field.f, value)
+  remember(scope, field.key, field.f, value, available)
   if available < wanted then return out_of_bytes(tree, scope, field.label, wanted) end
   scope.pos = scope.pos + available
 end
@@ -346,16 +380,19 @@ end
 
 local function call_protocol(protocol, tvb, start, stop, scope)
   if protocol.ws then
-    local saved = ctx.tvb
+    -- Wireshark's own dissector (e.g. Ethernet and all above it) writes the Info column; keep its text.
+    ctx.pinfo.cols.info = ""
     pcall(function() Dissector.get(protocol.ws):call(tvb(start, stop - start):tvb(), ctx.pinfo, ctx.root) end)
-    ctx.tvb = saved
+    ctx.info[#ctx.info + 1] = "→"
+    ctx.info[#ctx.info + 1] = tostring(ctx.pinfo.cols.info)
+    ctx.last_protocol = tostring(ctx.pinfo.cols.protocol)
     return
   end
   local saved = ctx.tvb
   ctx.tvb = tvb
   local layer = ctx.root:add(PROTOS[protocol.name], tvb(start, stop - start))
   ctx.info[#ctx.info + 1] = "→"
-  ctx.last_protocol = protocol.label
+  ctx.last_protocol = protocol.short or protocol.label
   decode_struct(S[protocol.root], layer, start, stop, scope, nil)
   ctx.tvb = saved
 end
@@ -415,7 +452,16 @@ local function read_handoff_field(field, tree, scope)
   scope.pos = math.max(scope.pos, stop)
 end
 
-local READERS = { scalar = read_scalar_field, blob = read_blob_field, struct = read_struct_field,
+local function read_computed_field(field, tree, scope)
+  local value = eval(field.value, scope)
+  if value ~= value or value == math.huge or value == -math.huge then return end
+  local shown = value
+  if SIZES[field.t] == 8 then shown = UInt64(value % 4294967296, math.floor(value / 4294967296)) end
+  tree:add(PF[field.f], ctx.tvb(scope.pos, 0), shown):set_generated()
+  remember(scope, field.key, field.f, value)
+end
+
+local READERS = { computed = read_computed_field, scalar = read_scalar_field, blob = read_blob_field, struct = read_struct_field,
   array = read_array_field, switch = read_switch_field, handoff = read_handoff_field }
 
 local function read_field(field, tree, scope)
@@ -457,8 +503,89 @@ local function apply_after(desc, scope, tree)
   end
 end
 
+-- Request/response pairing (dissectors/describe/pairing.ts) ----------------------------------
+
+local MAX_PAIRS = 65536
+-- The frame's time as Wireshark keeps it (NSTime, exact), not pinfo.abs_ts (a float).
+local frame_time = Field.new("frame.time")
+
+local function pair_key(ns, direction, id)
+  return ns .. ":" .. ctx.relid .. ":" .. direction .. ":" .. string.format("%.0f", id)
+end
+
+local function split_layers(text, layers, scope)
+  local parts, from = {}, 1
+  while true do
+    local at = text:find("{layers}", from, true)
+    if not at then break end
+    parts[#parts + 1] = format_info(text:sub(from, at - 1), scope)
+    from = at + 8
+  end
+  parts[#parts + 1] = format_info(text:sub(from), scope)
+  return (table.concat(parts, layers):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function remember_request(p, scope, id, layers)
+  local kept = {}
+  for name, e in pairs(p.keep or {}) do kept[name] = eval(e, scope) end
+  if state.pair_count >= MAX_PAIRS then state.pairs, state.pair_count = {}, 0 end
+  state.pair_count = state.pair_count + 1
+  state.pairs[pair_key(p.ns, ctx.direction, id)] = { number = ctx.pinfo.number, time = frame_time()(), kept = kept,
+    text = p.text and split_layers(p.text, layers, scope) or nil }
+end
+
+local function answer_request(p, scope, node, id)
+  local other = ctx.direction == 0 and 1 or ctx.direction == 1 and 0 or ctx.direction
+  local request = state.pairs[pair_key(p.ns, other, id)]
+  if request and request.number >= ctx.pinfo.number then request = nil end
+  local names = {}
+  for name in pairs(request and request.kept or {}) do names[name] = true end
+  for name in pairs(p.show or {}) do names[name] = true end
+  for _, name in ipairs(p.state or {}) do names[name] = true end
+  for name in pairs(names) do state_set("channel." .. p.ns .. ".request." .. name, request and request.kept[name] or nil) end
+  if not request then
+    expert_add(node, "note", string.format("%s: no request seen for this answer (id %.0f)", p.ns, id))
+    return
+  end
+  local here = ctx.tvb(0, 0)
+  node:add(PF[p.ns .. ".request_in"], here, request.number):set_generated()
+  node:add(PF[p.ns .. ".time"], here, frame_time()() - request.time):set_generated()
+  if request.text then
+    node:add(PF[p.ns .. ".answers"], here, request.text):set_generated()
+    remember(scope, "answers", p.ns .. ".answers", request.text)
+  end
+  if p.say then
+    local words = p.say:gsub("{answers}", function() return request.text or "" end)
+    ctx.info[#ctx.info + 1] = words
+  end
+  for name, filter in pairs(p.show or {}) do
+    local value = request.kept[name]
+    if value == value then
+      node:add(PF[filter], here, value):set_generated()
+      remember(scope, name, filter, value)
+    end
+  end
+end
+
+local function apply_pairing(p, scope, node, layers)
+  if p.when and not truth(eval(p.when, scope)) then return end
+  local id = eval(p.id, scope)
+  if id ~= id then return end
+  if p.role == "request" then remember_request(p, scope, id, layers) else answer_request(p, scope, node, id) end
+end
+
+local function inner_info(from)
+  local parts = {}
+  for i = from, #ctx.info do
+    local part = ctx.info[i]
+    if part ~= "" and part ~= "→" then parts[#parts + 1] = part end
+  end
+  return table.concat(parts, " ")
+end
+
 function decode_struct(desc, tree, start, stop, parent, node_filter)
   local scope = scope_new(parent, start, stop)
+  local info_start = #ctx.info + 1
   local node = node_filter and tree:add(PF[node_filter], ctx.tvb(start, 0)) or tree
   local info_slot
   if desc.info and not ctx.dry then
@@ -475,8 +602,11 @@ function decode_struct(desc, tree, start, stop, parent, node_filter)
   if desc.size and not ctx.failed then scope.pos = math.max(scope.pos, math.min(stop, start + desc.size)) end
   if desc.sizeFrom and not ctx.failed then scope.pos = stated_end(desc, eval(desc.sizeFrom, scope), scope, node) end
   if node_filter then node:set_len(scope.pos - start) end
+  if not ctx.failed and not ctx.dry then
+    for _, pairing in ipairs(desc.pairing or {}) do apply_pairing(pairing, scope, node, inner_info(info_start + (desc.info and 1 or 0))) end
+  end
   if not ctx.failed then apply_after(desc, scope, node) end
-  if info_slot then ctx.info[info_slot] = format_info(desc.info, scope) end
+  if info_slot then ctx.info[info_slot] = (format_info(desc.info, scope):gsub("^%s+", ""):gsub("%s+$", "")) end
   return scope.pos - start, scope
 end
 
@@ -524,7 +654,7 @@ end
 local vmbus = PROTOS["vmbus"]
 
 local function reset_state()
-  state = { global = {}, channels = {}, channels_offered = {} }
+  state = { global = {}, channels = {}, channels_offered = {}, pairs = {}, pair_count = 0 }
 end
 reset_state()
 -- Wireshark calls init before each (re)dissection of a file: the session is learned anew.
@@ -537,7 +667,8 @@ function vmbus.dissector(tvb, pinfo, root)
   local relid = tvb(8, 4):le_uint()
   local offered = state.channels_offered[relid]
   if class == "00000000-0000-0000-0000-000000000000" then class = offered and offered.class or nil end
-  ctx = { tvb = tvb, pinfo = pinfo, root = root, relid = relid, class = class, chunks = parse_chunks(tvb), info = {}, failed = false, last_protocol = "VMBus" }
+  ctx = { tvb = tvb, pinfo = pinfo, root = root, relid = relid, class = class, chunks = parse_chunks(tvb), info = {}, failed = false,
+    last_protocol = "VMBus", direction = tvb(1, 1):uint() }
   local layer = root:add(vmbus, tvb())
   local device = tvb(4, 1):uint() == 2 and DEVICES_BY_GUID[class or ""]
   decode_struct(S[ROOT], layer, 0, tvb:len(), nil, nil)

@@ -16,7 +16,6 @@ import { differences, fieldPairs } from "../wireshark/compare.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const haveTshark = spawnSync("tshark", ["-v"]).status === 0;
 
 function pcap(list: readonly Uint8Array[]): Buffer {
   const header = Buffer.alloc(24);
@@ -52,7 +51,8 @@ function pairs(node: TreeNode, out: Array<[string, Json]> = []): Array<[string, 
   return out;
 }
 
-describe("field names and values agree with Wireshark", { skip: haveTshark ? false : "tshark not installed" }, () => {
+// tshark is required (.ci/run installs it): a missing tshark fails this test instead of skipping it.
+describe("field names and values agree with Wireshark", () => {
   test("every field of every sample frame", () => {
     const list = frames();
     const file = join(mkdtempSync(join(tmpdir(), "vmbus-ethernet-")), "frames.pcap");

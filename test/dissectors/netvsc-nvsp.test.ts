@@ -266,16 +266,14 @@ describe("session state and pairing", () => {
     expectField(fresh, "nvsp.send_table.channel", 0, NVSP + 12, 4);
   });
 
-  test("a completion names its request, time between them; a re-dissected request names its completion", () => {
+  test("a completion names its request and the time between them", () => {
     const dissector = new Dissector();
     const request = record(6, new Bytes(12).u32(0, 104).u32(4, GPADL).bytes, { transId: 0x77, timestampNs: 1_000_000n });
     const completion = record(11, words(105, 1, 6144).bytes, { transId: 0x77, timestampNs: 1_250_000n });
     dissector.dissect(request);
     const d = dissector.dissect(completion);
     expectField(d, "nvsp.request_in", request.origin.number, NVSP, 0);
-    expectField(d, "nvsp.time", 250_000, NVSP, 0);
-    const again = dissector.dissect(request);
-    expectField(again, "nvsp.response_in", completion.origin.number, NVSP, 0);
+    assert.equal(findNode(d, "nvsp.time")?.value, 0.00025);
     // A completion from the wrong direction or with another id is not paired.
     const other = dissector.dissect(record(11, words(105, 1, 6144).bytes, { transId: 0x78 }));
     expectAbsent(other, "nvsp.request_in");

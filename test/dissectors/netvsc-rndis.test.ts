@@ -224,10 +224,8 @@ describe("OIDs and their data (A6)", () => {
       ["rndis.oid_data.link_speed", 10_000_000_000, 24, 4]]);
     expectField(d, "rndis.oid", LINK_SPEED, 12, 0);
     expectField(d, "rndis.request_in", query.origin.number, 12, 0);
-    expectField(d, "rndis.time", 40_000, 12, 0);
+    assert.equal(findNode(d, "rndis.time")?.value, 0.00004);
     assert.ok(d.info.includes("RNDIS QUERY_CMPLT OID_GEN_LINK_SPEED SUCCESS id 7 10000000000 bit/s"), d.info);
-    const again = dissector.dissect(query);
-    expectField(again, "rndis.response_in", answer.origin.number, 8, 0);
   });
 
   test("QUERY_CMPLT whose request was not seen: the data stays bytes", () => {

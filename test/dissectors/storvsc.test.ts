@@ -277,7 +277,7 @@ describe("sense data (C5)", () => {
     expectField(s, "vscsi.sense.ascq", 0x00, V + 41, 1);
     assert.equal(node(s, "vscsi.sense.sense_key").value, 6);
     assert.equal(node(s, "vscsi.sense.asc_ascq").value, 0x2900);
-    assert.match(r.info, /TEST UNIT READY .*UNIT ATTENTION 29\/00 Power on, reset, or bus device reset occurred/);
+    assert.match(r.info, /TEST UNIT READY .*UNIT ATTENTION 0x29\/0x00 Power on, reset, or bus device reset occurred/);
   });
 
   test("descriptor format: ILLEGAL REQUEST 24/00 with an information descriptor", () => {
@@ -293,7 +293,7 @@ describe("sense data (C5)", () => {
     expectField(s, "vscsi.sense.desc.type", 0, V + 36, 1);
     expectField(s, "vscsi.sense.desc.length", 10, V + 37, 1);
     expectField(s, "vscsi.sense.desc.data", Uint8Array.from([0x80, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34]), V + 38, 10);
-    assert.match(r.info, /ILLEGAL REQUEST 24\/00 Invalid field in CDB/);
+    assert.match(r.info, /ILLEGAL REQUEST 0x24\/0x00 Invalid field in CDB/);
   });
 
   test("no sense layer without AUTOSENSE_VALID", () => {

@@ -7,17 +7,32 @@ import type { VmbusRecord } from "../../capture/record.js";
 import { bufferRandomAccess, readRingDump } from "../../capture/ring-reader.js";
 import { buildRingDump } from "../../capture/ring-writer.js";
 import { connectionSession } from "../../samples/connection.js";
-import { netvscPairDump, netvscRecvBuffer, netvscSingleRing } from "../../samples/rings.js";
+import { networkSession } from "../../samples/network.js";
+import { netvscPairDump, netvscRecvBuffer, netvscSendBuffer, netvscSingleRing, SEND_SECTION_SIZE } from "../../samples/rings.js";
+import { storagePairDump, storageSession } from "../../samples/storage.js";
+import { attachSendBufferSection } from "../../dissectors/netvsc/send-buffer.js";
+import { guidBytes } from "../../dissectors/describe/read.js";
 
 const samplesFolder = fileURLToPath(new URL("../../samples/", import.meta.url));
 
+const NETVSC = guidBytes("f8615163-df3e-46c5-913f-f2d2f965ed0e");
+const STORVSC = guidBytes("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f");
+
+/** Ring-dump records labelled as the CLI labels them (device, send-buffer sections). */
 function ringRecords(): VmbusRecord[] {
   const memory = { recvBuffer: bufferRandomAccess(netvscRecvBuffer()) };
-  return [netvscSingleRing(), netvscPairDump()].flatMap((layout) => [...readRingDump(buildRingDump(layout), { file: "ring", history: true, memory })]);
+  const sendBuffer = bufferRandomAccess(netvscSendBuffer());
+  const read = (layout: Parameters<typeof buildRingDump>[0], classGuid: Uint8Array | undefined) =>
+    [...readRingDump(buildRingDump(layout), { file: "ring", history: true, memory })].map((record) => {
+      record.classGuid = classGuid;
+      if (classGuid === NETVSC) attachSendBufferSection(record, sendBuffer, SEND_SECTION_SIZE);
+      return record;
+    });
+  return [...read(netvscSingleRing(), NETVSC), ...read(netvscPairDump(), NETVSC), ...read(storagePairDump(), STORVSC)];
 }
 
 export function corpus(): VmbusRecord[] {
-  return [...connectionSession(), ...ringRecords()];
+  return [...connectionSession(), ...networkSession(), ...storageSession(), ...ringRecords()];
 }
 
 export function sampleFiles(): Uint8Array[] {

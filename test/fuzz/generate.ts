@@ -32,6 +32,7 @@ function extremeField(field: Field, rng: Rng, depth: number): EncodeValues[strin
       return chosen && depth > 0 ? extremeValues(chosen, rng, depth - 1) : {};
     }
     case "handoff": return Uint8Array.from({ length: Math.floor(rng() * 64) }, () => Math.floor(rng() * 256));
+    case "computed": return undefined;
   }
 }
 

@@ -11,6 +11,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** Our protocols: the layers the plugin decodes itself (Ethernet and the rest are Wireshark's own). */
 export const pluginProtocols = (): Set<string> => new Set(["vmbus", ...catalogueFrom(vmbusRecord, []).protocols.keys()]);
 
+/** Fields the plugin has: those of the descriptions and of pairing; display values that TypeScript hooks derive are not (yet). */
+export const pluginFields = (): Set<string> => new Set(catalogueFrom(vmbusRecord, ["vmbus.device", "vmbus.device_name"]).fields.keys());
+
 function collect(value: Json, key: string | undefined, into: Array<[string, Json]>): void {
   if (Array.isArray(value)) return value.forEach((item) => collect(item, key, into));
   if (value !== null && typeof value === "object") {
@@ -47,6 +50,7 @@ export function sameValue(filter: string, ours: Json, theirs: Json): boolean {
   }
   if (kind === "bytes") return String(ours).toLowerCase() === String(theirs).replace(/:/g, "").toLowerCase();
   if (kind === "filetime") return true; // shown as calendar time by Wireshark; checked by the decode tests
+  if (kind === "reltime") return Math.abs(Number(ours) - Number(theirs)) < 1e-9;
   return String(ours) === String(theirs);
 }
 
