@@ -9,8 +9,26 @@ import { devicesOutput } from "./commands/devices.js";
 import { fieldsOutput } from "./commands/fields.js";
 import { runRead, type ReadOptions } from "./commands/read.js";
 import { runWiresharkPlugin } from "./commands/wireshark-plugin.js";
+import { runExtractEthernet } from "./commands/extract.js";
+import type { InputOptions } from "./commands/records.js";
 import { packageVersion, UsageError } from "./errors.js";
 import { escapeText } from "../formats/escape.js";
+
+/** How any input is read (ring dumps above all), shared by reading and extracting. */
+const INPUT_OPTIONS = {
+  "device": { type: "string", describe: "device of a ring dump: short name (netvsc, storvsc, kvp, ...) or class GUID" },
+  "history": { type: "boolean", default: false, describe: "ring dumps: also recover consumed packets still in the ring" },
+  "page-size": { type: "number", describe: "ring dumps: header page size (default 4096)" },
+  "layout": { choices: ["auto", "single", "pair"] as const, default: "auto" as const, describe: "ring dumps: one ring or a channel's pair (guest-to-host first)" },
+  "second-ring-page": { type: "number", describe: "ring dumps: where the second ring starts, in 4 KiB pages (OPEN_CHANNEL downstream offset)" },
+  "direction": { choices: ["guest-to-host", "host-to-guest"] as const, describe: "ring dumps: direction of a single ring" },
+  "relid": { type: "number", describe: "ring dumps: the channel's relid, when known" },
+  "recv-buffer": { type: "string", describe: "ring dumps: file holding the receive buffer that transfer-page ranges point into" },
+  "send-buffer": { type: "string", describe: "ring dumps: file holding the network send buffer; the sections SEND_RNDIS_PKT names become attached data" },
+  "send-section-size": { type: "number", default: 6144, describe: "ring dumps: size of a send-buffer section (Linux netvsc: 6144)" },
+  "guest-memory": { type: "string", describe: "ring dumps: flat guest memory image (PFN × 4096 = file offset) for GPA ranges" },
+  "link-type": { type: "number", default: 147, describe: "pcapng link type of VMBus records (147..162)" },
+} as const;
 
 const fail = (message: string, status: number): never => {
   process.stderr.write(`vmbus-dissect: ${escapeText(message)}\n`);
@@ -18,6 +36,26 @@ const fail = (message: string, status: number): never => {
 };
 
 const outputFormat = { alias: "T", choices: ["text", "json"] as const, default: "text" as const, describe: "text, or json (JSON Lines for records; one JSON document for lists)" };
+
+/** The input options as the readers take them; a capture name is required. */
+function inputOptions(argv: Record<string, unknown>, file: string | undefined): InputOptions {
+  if (!file) throw new UsageError("no capture given: vmbus-dissect <capture>, or vmbus-dissect --help");
+  const linkType = Number(argv.linkType);
+  if (!(linkType >= 147 && linkType <= 162)) throw new UsageError("--link-type must be one of the user link types 147..162");
+  return {
+    file, device: argv.device as string | undefined, history: argv.history === true, pageSize: argv.pageSize as number | undefined,
+    layout: argv.layout as InputOptions["layout"], secondRingPage: argv.secondRingPage as number | undefined,
+    recvBuffer: argv.recvBuffer as string | undefined, sendBuffer: argv.sendBuffer as string | undefined,
+    sendSectionSize: Number(argv.sendSectionSize), guestMemory: argv.guestMemory as string | undefined,
+    direction: argv.direction as InputOptions["direction"], relid: argv.relid as number | undefined, linkType,
+  };
+}
+
+/** yargs turns a lone "-" (standard input) into an empty string, or after "--" leaves it unparsed. */
+function captureName(argv: { readFile?: string; file?: string; _: Array<string | number> }): string | undefined {
+  const given = argv.readFile ?? argv.file;
+  return given === "" || (given === undefined && argv._.map(String).includes("-")) ? "-" : given;
+}
 
 function printAndExit(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -42,6 +80,15 @@ async function main(): Promise<void> {
       const path = runWiresharkPlugin({ output: argv.output, install: argv.install, linkTypes });
       if (path) process.stderr.write(`vmbus-dissect: Wireshark plugin written to ${path}${argv.install ? " (Wireshark loads it at start)" : ""}\n`);
     })
+    .command("extract <what> [file]", "extract what the records carry: the guest's Ethernet frames as a plain pcapng", (y) => y
+      .positional("what", { choices: ["ethernet"] as const, describe: "what to extract" })
+      .positional("file", { type: "string", describe: "capture file or ring dump; - for standard input" })
+      .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
+      .option("write", { alias: "w", type: "string", demandOption: true, describe: "pcapng to write (link type 1, one interface per network adapter)" })
+      .options(INPUT_OPTIONS),
+    async (argv) => {
+      exitCode = await runExtractEthernet({ ...inputOptions(argv, captureName(argv)), output: argv.write });
+    })
     .command("$0 [file]", "read a capture and show its records", (y) => y
       .positional("file", { type: "string", describe: "capture file: pcapng, pcap or a raw ring dump; - for standard input" })
       .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
@@ -52,33 +99,15 @@ async function main(): Promise<void> {
       .option("write", { alias: "w", type: "string", describe: "write the records to a pcapng file (- for standard output)" })
       .option("print", { alias: "P", type: "boolean", default: false, describe: "with -w, also print records" })
       .option("time-format", { alias: "t", choices: ["r", "a", "ad", "e"] as const, default: "r" as const, describe: "r relative, a absolute, ad absolute with date, e epoch" })
-      .option("device", { type: "string", describe: "device of a ring dump: short name (netvsc, storvsc, kvp, ...) or class GUID" })
-      .option("history", { type: "boolean", default: false, describe: "ring dumps: also recover consumed packets still in the ring" })
-      .option("page-size", { type: "number", describe: "ring dumps: header page size (default 4096)" })
-      .option("layout", { choices: ["auto", "single", "pair"] as const, default: "auto" as const, describe: "ring dumps: one ring or a channel's pair (guest-to-host first)" })
-      .option("second-ring-page", { type: "number", describe: "ring dumps: where the second ring starts, in 4 KiB pages (OPEN_CHANNEL downstream offset)" })
-      .option("direction", { choices: ["guest-to-host", "host-to-guest"] as const, describe: "ring dumps: direction of a single ring" })
-      .option("relid", { type: "number", describe: "ring dumps: the channel's relid, when known" })
-      .option("recv-buffer", { type: "string", describe: "ring dumps: file holding the receive buffer that transfer-page ranges point into" })
-      .option("send-buffer", { type: "string", describe: "ring dumps: file holding the network send buffer; the sections SEND_RNDIS_PKT names become attached data" })
-      .option("send-section-size", { type: "number", default: 6144, describe: "ring dumps: size of a send-buffer section (Linux netvsc: 6144)" })
-      .option("guest-memory", { type: "string", describe: "ring dumps: flat guest memory image (PFN × 4096 = file offset) for GPA ranges" })
-      .option("link-type", { type: "number", default: 147, describe: "pcapng link type of VMBus records (147..162)" })
+      .options(INPUT_OPTIONS)
       .option("strict", { type: "boolean", default: false, describe: "exit with status 1 when any record is malformed" })
       .option("color", { type: "boolean", describe: "colour the output (default: when standard output is a terminal and NO_COLOR is unset)" }),
     async (argv) => {
-      // yargs turns a lone "-" (standard input) into an empty string, or after "--" leaves it unparsed.
-      const given = argv.readFile ?? argv.file;
-      const file = given === "" || (given === undefined && argv._.map(String).includes("-")) ? "-" : given;
-      if (!file) throw new UsageError("no capture given: vmbus-dissect <capture>, or vmbus-dissect --help");
-      if (argv.linkType < 147 || argv.linkType > 162) throw new UsageError("--link-type must be one of the user link types 147..162");
+      const file = captureName(argv);
       if (argv.count !== undefined && !(argv.count > 0)) throw new UsageError("--count must be a positive number");
       const options: ReadOptions = {
-        file, verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
-        print: argv.print, timeFormat: argv.timeFormat, device: argv.device, history: argv.history, pageSize: argv.pageSize,
-        layout: argv.layout, secondRingPage: argv.secondRingPage, recvBuffer: argv.recvBuffer, sendBuffer: argv.sendBuffer, sendSectionSize: argv.sendSectionSize, guestMemory: argv.guestMemory,
-        direction: argv.direction, relid: argv.relid, linkType: argv.linkType, strict: argv.strict,
-        color: colorWanted(process.stdout, argv.color),
+        ...inputOptions(argv, file), verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
+        print: argv.print, timeFormat: argv.timeFormat, strict: argv.strict, color: colorWanted(process.stdout, argv.color),
       };
       exitCode = await runRead(options);
     })

@@ -1,12 +1,6 @@
 // The main job: read a capture, dissect every record, print it and/or write it to pcapng.
 
-import { openCapture, type OpenedCapture } from "../../capture/open.js";
-import { CaptureError, Direction, RecordKind, type VmbusRecord } from "../../capture/record.js";
-import { guidBytes } from "../../dissectors/describe/read.js";
-import { findDevice, type DeviceClass } from "../../dissectors/devices.js";
-import { recogniseDevice } from "../../dissectors/recognise.js";
-import { attachSendBufferSection } from "../../dissectors/netvsc/send-buffer.js";
-import { fileRandomAccess, type RandomAccess } from "../../capture/ring-reader.js";
+import { CaptureError } from "../../capture/record.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
 import { recordJsonLine } from "../../formats/json.js";
@@ -16,11 +10,10 @@ import { makeStyle, type Style } from "../../formats/style.js";
 import { summaryLine } from "../../formats/summary.js";
 import { TimeColumn, type TimeFormat } from "../../formats/time.js";
 import { treeText } from "../../formats/tree-text.js";
-import { escapeText } from "../../formats/escape.js";
-import { UsageError, userAppl } from "../errors.js";
+import { userAppl } from "../errors.js";
+import { note, openRecords, type InputOptions } from "./records.js";
 
-export interface ReadOptions {
-  file: string;
+export interface ReadOptions extends InputOptions {
   verbose: boolean;
   hex: boolean;
   format: "text" | "json";
@@ -28,64 +21,8 @@ export interface ReadOptions {
   write?: string;
   print: boolean;
   timeFormat: TimeFormat;
-  device?: string;
-  history: boolean;
-  pageSize?: number;
-  layout: "auto" | "single" | "pair";
-  secondRingPage?: number;
-  recvBuffer?: string;
-  sendBuffer?: string;
-  sendSectionSize: number;
-  guestMemory?: string;
-  direction?: "guest-to-host" | "host-to-guest";
-  relid?: number;
-  linkType: number;
   color: boolean;
   strict: boolean;
-}
-
-const note = (text: string): void => void process.stderr.write(`${escapeText(text)}\n`);
-
-function chosenDevice(options: ReadOptions): DeviceClass | undefined {
-  if (options.device === undefined) return undefined;
-  const device = findDevice(options.device);
-  if (!device) throw new UsageError(`unknown device "${options.device}": see vmbus-dissect devices`);
-  return device;
-}
-
-/** Ring dumps carry no channel metadata: the user's --device and --relid fill it in, and --send-buffer the sections packets name. */
-function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, options: ReadOptions, sendBuffer: RandomAccess | undefined): void {
-  if (record.kind !== RecordKind.RingPacket) return;
-  if (options.relid !== undefined) record.relid = options.relid;
-  if (device?.guid && !record.classGuid) record.classGuid = guidBytes(device.guid);
-  if (sendBuffer && device?.short === "netvsc") attachSendBufferSection(record, sendBuffer, options.sendSectionSize);
-}
-
-/**
- * A ring dump's device: --device, or else recognised from the packets themselves (a dump is at most
- * a few MiB, so its records are read first). The choice and its reason go to standard error.
- */
-async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined): Promise<{ device?: DeviceClass; records: AsyncIterable<VmbusRecord> }> {
-  if (given) {
-    note(`device: ${given.short} (${given.name}), as given by --device`);
-    return { device: given, records: capture.records };
-  }
-  const records: VmbusRecord[] = [];
-  let failure: unknown;
-  try {
-    for await (const record of capture.records) records.push(record);
-  } catch (error) {
-    failure = error;
-  }
-  const recognised = recogniseDevice(records);
-  if (recognised) note(`device: ${recognised.device.short} (${recognised.device.name}), recognised: ${recognised.reason}; --device overrides`);
-  else note("device: not recognised from the packets (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
-  return { device: recognised?.device, records: replay(records, failure) };
-}
-
-async function* replay(records: readonly VmbusRecord[], failure: unknown): AsyncGenerator<VmbusRecord> {
-  yield* records;
-  if (failure) throw failure;
 }
 
 class RecordPrinter {
@@ -108,25 +45,9 @@ class RecordPrinter {
   }
 }
 
-function capturedDirection(options: ReadOptions): Direction | undefined {
-  if (options.direction === "guest-to-host") return Direction.GuestToHost;
-  if (options.direction === "host-to-guest") return Direction.HostToGuest;
-  return undefined;
-}
-
 export async function runRead(options: ReadOptions): Promise<number> {
-  const given = chosenDevice(options);
-  const capture = await openCapture(options.file, {
-    history: options.history, pageSize: options.pageSize, layout: options.layout, secondRingPage: options.secondRingPage,
-    recvBufferFile: options.recvBuffer, guestMemoryFile: options.guestMemory, direction: capturedDirection(options),
-    vmbusLinkTypes: new Set([147, options.linkType]),
-  });
-  for (const text of capture.notes) note(text);
-  const fromRingDump = capture.format === "ring dump";
-  const { device, records } = fromRingDump ? await ringDumpDevice(capture, given) : { device: given, records: capture.records };
-  if (options.sendBuffer && !fromRingDump) note("--send-buffer applies to ring dumps only: a capture keeps the bytes it saw as attached data");
-  if (options.sendBuffer && fromRingDump && device?.short !== "netvsc") note("--send-buffer is for network (netvsc) channels; ignored");
-  const sendBuffer = options.sendBuffer && fromRingDump ? fileRandomAccess(options.sendBuffer) : undefined;
+  const opened = await openRecords(options);
+  const { device, records } = opened;
   const out = new LineOutput();
   const writer = options.write ? await RecordPcapngWriter.create(options.write, { userAppl: userAppl(), linkType: options.linkType }) : undefined;
   const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
@@ -144,7 +65,6 @@ export async function runRead(options: ReadOptions): Promise<number> {
   let failure: CaptureError | undefined;
   try {
     for await (const record of records) {
-      if (fromRingDump) labelRingRecord(record, device, options, sendBuffer);
       const dissection = dissector.dissect(record);
       if (dissection.malformed) malformed++;
       await writer?.write(dissection);
@@ -158,11 +78,10 @@ export async function runRead(options: ReadOptions): Promise<number> {
     process.off("SIGINT", onInterrupt);
     await out.flush();
     await writer?.close();
-    await capture.close();
-    sendBuffer?.close();
+    await opened.close();
   }
   if (writer && writer.skipped > 0) note(`${writer.skipped} ring-header record(s) are not packets and were not written to ${options.write}`);
-  if (capture.stats.otherLinkTypePackets > 0) note(`${capture.stats.otherLinkTypePackets} packet(s) on non-VMBus link types were skipped`);
+  if (opened.capture.stats.otherLinkTypePackets > 0) note(`${opened.capture.stats.otherLinkTypePackets} packet(s) on non-VMBus link types were skipped`);
   if (dissector.session.forgotten > 0) note(`session state stayed bounded: ${dissector.session.forgotten} old channel entries were forgotten`);
   if (failure) {
     note(`vmbus-dissect: ${failure.message}`);
