@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -91,5 +92,62 @@ describe("the generated Wireshark plugin", () => {
     assert.doesNotMatch(run.stdout, /Lua Error/);
     assert.match(run.stdout, /Expert Info \(Error\/Malformed\): unknown channel message type 30/);
     assert.match(run.stdout, /VersionResponse/, "the next record decodes");
+  });
+});
+
+describe("the plugin's offsets, installation and link types", () => {
+  it("puts every field of the frame at the same position and size as our tree (tshark -T pdml)", async () => {
+    const { openCapture } = await import("../../capture/open.js");
+    const { Dissector } = await import("../../dissectors/index.js");
+    const fields = pluginFields();
+    for (const name of ["vm-connect.pcapng", "network.pcapng", "storage.pcapng"]) {
+      const pdml = tool("tshark", ["-X", `lua_script:${plugin}`, "-r", sample(name), "-T", "pdml"]).stdout;
+      const theirs = pdml.split("<packet>").slice(1).map((packet) => new Set([...packet.matchAll(/<field name="([^"]+)"[^>]*size="(\d+)" pos="(\d+)"/g)].map((m) => `${m[1]}@${m[3]}+${m[2]}`)));
+      const capture = await openCapture(sample(name));
+      const dissector = new Dissector();
+      let index = 0;
+      const missing: string[] = [];
+      for await (const record of capture.records) {
+        const walk = (node: import("../../dissectors/tree.js").TreeNode): void => {
+          if (node.source === 0 && !node.generated && fields.has(node.field.filter) && node.field.kind !== "protocol") {
+            const key = `${node.field.filter}@${node.offset}+${node.length}`;
+            if (!theirs[index].has(key)) missing.push(`record ${index + 1}: ${key}`);
+          }
+          for (const child of node.children ?? []) walk(child);
+        };
+        for (const layer of dissector.dissect(record).layers) walk(layer);
+        index++;
+      }
+      await capture.close();
+      assert.deepEqual(missing.slice(0, 10), [], `${name}: ${missing.length} fields at another place`);
+    }
+  });
+
+  it("selects the same records as our output with nvsp.msg_type == 107 and == SEND_RNDIS_PKT", () => {
+    const ours = lines(vmbusDissect(["-T", "json", sample("network.pcapng")]).stdout).map((line) => JSON.parse(line))
+      .filter((record) => [record.layers.nvsp].flat().some((layer) => layer?.["nvsp.msg_type"] === 107)).map((record) => record.index);
+    const theirs = lines(tool("tshark", ["-X", `lua_script:${plugin}`, "-r", sample("network.pcapng"), "-Y", "nvsp.msg_type == 107", "-T", "fields", "-e", "frame.number"]).stdout).map(Number);
+    assert.deepEqual(theirs, ours);
+    assert.ok(ours.length > 10);
+  });
+
+  it("installs into the personal plugin folder, where Wireshark loads it by itself", () => {
+    const home = temporaryDirectory();
+    const run = vmbusDissect(["wireshark-plugin", "--install"], { env: { HOME: home } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, new RegExp(`${home}/.local/lib/wireshark/plugins/vmbus.lua`));
+    const decoded = spawnSync("tshark", ["-r", sample("vm-connect.pcapng"), "-T", "fields", "-e", "vmbus.chan.msgtype"], { encoding: "utf8", env: { ...process.env, HOME: home } });
+    assert.equal(lines(decoded.stdout)[0], "14");
+  });
+
+  it("registers on another user link type when told to, as our writer writes it", () => {
+    const other = join(directory, "user3.pcapng");
+    vmbusDissect([sample("vm-connect.pcapng"), "-w", other, "--link-type", "150"]);
+    const plugin150 = join(directory, "vmbus150.lua");
+    vmbusDissect(["wireshark-plugin", "-o", plugin150, "--link-type", "150"]);
+    const decoded = lines(tool("tshark", ["-X", `lua_script:${plugin150}`, "-r", other, "-T", "fields", "-e", "frame.protocols", "-e", "vmbus.chan.msgtype"]).stdout);
+    assert.equal(decoded.filter((line) => /^(\S+:)?vmbus\b/.test(line)).length, 61, decoded.slice(0, 3).join(" | "));
+    assert.match(decoded[0], /\t14$/);
+    assert.equal(lines(vmbusDissect(["--link-type", "150", other]).stdout).length, 61);
   });
 });
