@@ -3,6 +3,10 @@
 // the same value (tcp.seq/ack compared with relative numbering off). Skipped without tshark.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { classicPcap } from "../../capture/pcap-writer.js";
+
+const LINKTYPE_ETHERNET = 1;
+const pcapOf = (frames: readonly Uint8Array[]) => classicPcap(LINKTYPE_ETHERNET, frames.map((data, index) => ({ timestampNs: BigInt(1700000000 + index) * 1_000_000_000n, data })));
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,22 +21,6 @@ import { differences, fieldPairs } from "../wireshark/compare.js";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 
-function pcap(list: readonly Uint8Array[]): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-  const records = list.flatMap((bytes, index) => {
-    const record = Buffer.alloc(16);
-    record.writeUInt32LE(1700000000 + index, 0);
-    record.writeUInt32LE(bytes.length, 8);
-    record.writeUInt32LE(bytes.length, 12);
-    return [record, Buffer.from(bytes)];
-  });
-  return Buffer.concat([header, ...records]);
-}
 
 function layersOf(bytes: Uint8Array): TreeNode[] {
   const context = (new Dissector() as unknown as { newContext(bytes: Uint8Array): DecodeContext }).newContext(bytes);
@@ -56,7 +44,7 @@ describe("field names and values agree with Wireshark", () => {
   test("every field of every sample frame", () => {
     const list = frames();
     const file = join(mkdtempSync(join(tmpdir(), "vmbus-ethernet-")), "frames.pcap");
-    writeFileSync(file, pcap(list.map((frame) => frame.bytes)));
+    writeFileSync(file, pcapOf(list.map((frame) => frame.bytes)));
     const run = spawnSync("tshark", ["-r", file, "-T", "json", "--no-duplicate-keys", "-o", "tcp.relative_sequence_numbers:FALSE"], { encoding: "utf8" });
     assert.equal(run.status, 0, run.stderr);
     const theirs = (JSON.parse(run.stdout) as Array<{ _source: { layers: Record<string, Json> } }>).map((packet) => packet._source.layers);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { VmbusRecord } from "../../capture/record.js";
 import { encodeVmbusRecord } from "../../capture/vmbus-pseudo-header.js";
+import { classicPcap } from "../../capture/pcap-writer.js";
 import { bufferRandomAccess, readRingDump } from "../../capture/ring-reader.js";
 import { buildRingDump } from "../../capture/ring-writer.js";
 import { connectionSession } from "../../samples/connection.js";
@@ -36,30 +37,11 @@ export function corpus(): VmbusRecord[] {
   return [...connectionSession(), ...networkSession(), ...storageSession(), ...ringRecords()];
 }
 
-/** The connection sample as a classic pcap (microseconds, link type 147), so the pcap reader is fuzzed too. */
-function classicPcap(records: readonly VmbusRecord[]): Uint8Array {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(147, 20);
-  const blocks = records.map((record) => {
-    const data = encodeVmbusRecord(record);
-    const head = Buffer.alloc(16);
-    const micros = (record.timestampNs ?? 0n) / 1000n;
-    head.writeUInt32LE(Number(micros / 1_000_000n), 0);
-    head.writeUInt32LE(Number(micros % 1_000_000n), 4);
-    head.writeUInt32LE(data.length, 8);
-    head.writeUInt32LE(data.length, 12);
-    return Buffer.concat([head, data]);
-  });
-  return new Uint8Array(Buffer.concat([header, ...blocks]));
-}
-
 export function sampleFiles(): Uint8Array[] {
   const files = readdirSync(samplesFolder)
     .filter((name) => /\.(pcapng|pcap|bin)$/.test(name) && !name.includes("buffer"))
     .map((name) => new Uint8Array(readFileSync(join(samplesFolder, name))));
-  return [...files, classicPcap(connectionSession())];
+  // The connection sample as a classic pcap too, so the pcap reader is fuzzed as well.
+  const pcap = classicPcap(147, connectionSession().map((record) => ({ timestampNs: record.timestampNs, data: encodeVmbusRecord(record) })));
+  return [...files, pcap];
 }
