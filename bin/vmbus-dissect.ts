@@ -85,9 +85,10 @@ async function main(): Promise<void> {
       .positional("file", { type: "string", describe: "capture file or ring dump; - for standard input" })
       .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
       .option("write", { alias: "w", type: "string", demandOption: true, describe: "pcapng to write (link type 1, one interface per network adapter)" })
+      .option("display-filter", { alias: "Y", type: "string", describe: "only records for which the filter holds" })
       .options(INPUT_OPTIONS),
     async (argv) => {
-      exitCode = await runExtractEthernet({ ...inputOptions(argv, captureName(argv)), output: argv.write });
+      exitCode = await runExtractEthernet({ ...inputOptions(argv, captureName(argv)), output: argv.write, displayFilter: argv.displayFilter });
     })
     .command("$0 [file]", "read a capture and show its records", (y) => y
       .positional("file", { type: "string", describe: "capture file: pcapng, pcap or a raw ring dump; - for standard input" })
@@ -95,7 +96,8 @@ async function main(): Promise<void> {
       .option("verbose", { alias: "V", type: "boolean", default: false, describe: "full tree: every field with its position and size" })
       .option("hex", { alias: "x", type: "boolean", default: false, describe: "hex dump of the record's bytes" })
       .option("output-format", { ...outputFormat, describe: "text (summary lines or -V tree) or json (JSON Lines, one object per record)" })
-      .option("count", { alias: "c", type: "number", describe: "stop after N records" })
+      .option("count", { alias: "c", type: "number", describe: "stop after N records (of those the filter keeps)" })
+      .option("display-filter", { alias: "Y", type: "string", describe: "only records for which the filter holds: nvsp.msg_type == SEND_RNDIS_PKT && ip.dst == 10.0.0.1" })
       .option("write", { alias: "w", type: "string", describe: "write the records to a pcapng file (- for standard output)" })
       .option("print", { alias: "P", type: "boolean", default: false, describe: "with -w, also print records" })
       .option("time-format", { alias: "t", choices: ["r", "a", "ad", "e"] as const, default: "r" as const, describe: "r relative, a absolute, ad absolute with date, e epoch" })
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
       const options: ReadOptions = {
         ...inputOptions(argv, file), verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
         print: argv.print, timeFormat: argv.timeFormat, strict: argv.strict, color: colorWanted(process.stdout, argv.color),
+        displayFilter: argv.displayFilter,
       };
       exitCode = await runRead(options);
     })

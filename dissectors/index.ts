@@ -2,6 +2,7 @@
 // Importing this module fills the field registry (for `fields`, filters and the plugin).
 
 import { registerDescription } from "./describe/compile.js";
+import { protocolInfo } from "./describe/fields.js";
 import { ringHeader } from "./vmbus/ring-header.js";
 import { vmbusRecord } from "./vmbus/record.js";
 import { allDevices, HV_SOCKET } from "./devices.js";
@@ -18,5 +19,9 @@ for (const device of [...allDevices(), HV_SOCKET]) {
   if (device.protocol) registerDescription(device.protocol.root);
 }
 for (const protocol of tableProtocols()) registerDescription(protocol.root);
+// Protocol names are known before any record is decoded (display filters name them: -Y tcp).
+for (const protocol of [...tableProtocols(), ...[...allDevices(), HV_SOCKET].flatMap((d) => (d.protocol ? [d.protocol] : []))]) {
+  protocolInfo(protocol.name, protocol.label, protocol.short);
+}
 
 export { Dissector, type Dissection } from "./dissect.js";

@@ -24,6 +24,11 @@ export class TimeColumn {
   private first: bigint | undefined;
   constructor(private readonly format: TimeFormat) {}
 
+  /** Relative times count from the capture's first record, shown or not (as tshark's -t r). */
+  observe(ns: bigint | undefined): void {
+    if (ns !== undefined) this.first ??= ns;
+  }
+
   text(ns: bigint | undefined): string {
     if (ns === undefined) return "-";
     this.first ??= ns;

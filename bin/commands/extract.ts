@@ -8,12 +8,13 @@ import { Dissector } from "../../dissectors/index.js";
 import { carriedFrames, uncapturedFrames } from "../../dissectors/netvsc/frames.js";
 import type { Session } from "../../dissectors/session.js";
 import { userAppl } from "../errors.js";
-import { note, openRecords, type InputOptions } from "./records.js";
+import { displayFilter, note, openRecords, type InputOptions } from "./records.js";
 
 const LINKTYPE_ETHERNET = 1;
 
 export interface ExtractOptions extends InputOptions {
   output: string;
+  displayFilter?: string;
 }
 
 /** Sub-channels share their primary channel's interface: they carry the same NIC's traffic. */
@@ -46,6 +47,7 @@ class FrameWriter {
 }
 
 export async function runExtractEthernet(options: ExtractOptions): Promise<number> {
+  const filter = displayFilter(options.displayFilter);
   const opened = await openRecords(options);
   const dissector = new Dissector({ defaultDevice: opened.device });
   const writer = await PcapngWriter.create(options.output, { userAppl: userAppl() });
@@ -55,6 +57,7 @@ export async function runExtractEthernet(options: ExtractOptions): Promise<numbe
   try {
     for await (const record of opened.records) {
       const dissection = dissector.dissect(record);
+      if (filter && !filter(dissection)) continue;
       uncaptured += uncapturedFrames(dissection);
       await frames.write(dissection);
       if (writer.outputGone) break;

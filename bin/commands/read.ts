@@ -11,9 +11,10 @@ import { summaryLine } from "../../formats/summary.js";
 import { TimeColumn, type TimeFormat } from "../../formats/time.js";
 import { treeText } from "../../formats/tree-text.js";
 import { userAppl } from "../errors.js";
-import { note, openRecords, type InputOptions } from "./records.js";
+import { displayFilter, note, openRecords, type InputOptions } from "./records.js";
 
 export interface ReadOptions extends InputOptions {
+  displayFilter?: string;
   verbose: boolean;
   hex: boolean;
   format: "text" | "json";
@@ -32,6 +33,10 @@ class RecordPrinter {
     this.time = new TimeColumn(options.timeFormat);
   }
 
+  observe(dissection: Dissection): void {
+    this.time.observe(dissection.record.timestampNs);
+  }
+
   async print(dissection: Dissection): Promise<void> {
     const { options, out } = this;
     if (options.format === "json") return out.line(recordJsonLine(dissection));
@@ -46,6 +51,7 @@ class RecordPrinter {
 }
 
 export async function runRead(options: ReadOptions): Promise<number> {
+  const filter = displayFilter(options.displayFilter);
   const opened = await openRecords(options);
   const { device, records } = opened;
   const out = new LineOutput();
@@ -65,7 +71,13 @@ export async function runRead(options: ReadOptions): Promise<number> {
   let failure: CaptureError | undefined;
   try {
     for await (const record of records) {
+      // Every record is dissected (it teaches the session), but only those the filter keeps are output and counted.
       const dissection = dissector.dissect(record);
+      printer?.observe(dissection);
+      if (filter && !filter(dissection)) {
+        if (interrupted) break;
+        continue;
+      }
       if (dissection.malformed) malformed++;
       await writer?.write(dissection);
       await printer?.print(dissection);

@@ -10,6 +10,8 @@ import { attachSendBufferSection } from "../../dissectors/netvsc/send-buffer.js"
 import { recogniseDevice } from "../../dissectors/recognise.js";
 import { escapeText } from "../../formats/escape.js";
 import { UsageError } from "../errors.js";
+import { compileFilter, type RecordFilter } from "../../dissectors/filter/evaluate.js";
+import { FilterError } from "../../dissectors/filter/parse.js";
 
 export interface InputOptions {
   file: string;
@@ -84,6 +86,17 @@ function capturedDirection(options: InputOptions): Direction | undefined {
   return undefined;
 }
 
+
+/** -Y: compiled before anything is read; a filter that does not parse is a usage error naming the place. */
+export function displayFilter(source: string | undefined): RecordFilter | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return compileFilter(source);
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(`-Y: ${error.message}: ${source}`);
+    throw error;
+  }
+}
 
 export async function openRecords(options: InputOptions): Promise<OpenedRecords> {
   const given = chosenDevice(options);
