@@ -35,6 +35,7 @@ export function recogniseDevice(records: readonly VmbusRecord[]): Recognition | 
   const ranked = [...votes.entries()].sort((a, b) => b[1] - a[1]);
   if (ranked.length === 0) return undefined;
   const [device, count] = ranked[0];
-  const others = ranked.slice(1).map(([d, n]) => `${d.short} ${n}`).join(", ");
+  // The same protocol under another class (SCSI, IDE and Fibre Channel share vstor) is no rival.
+  const others = ranked.slice(1).filter(([d]) => d.protocol !== device.protocol).map(([d, n]) => `${d.short} ${n}`).join(", ");
   return { device, reason: `${count} of ${packets} packets look like ${device.short}'s protocol${others ? ` (also matched: ${others})` : ""}` };
 }

@@ -10,7 +10,7 @@ import { RecordPcapngWriter } from "../formats/pcapng-output.js";
 import { connectionSession } from "./connection.js";
 import { networkSession } from "./network.js";
 import { netvscPairDump, netvscRecvBuffer, netvscSendBuffer, netvscSingleRing } from "./rings.js";
-import { storagePairDump, storageSession } from "./storage.js";
+import { storageGuestMemory, storagePairDump, storageSession } from "./storage.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USER_APPL = "vmbus-dissect samples";
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     writeFile("netvsc-ring-pair.bin", buildRingDump(netvscPairDump())),
     writeFile("netvsc-recv-buffer.bin", netvscRecvBuffer()),
     writeFile("storvsc-ring-pair.bin", buildRingDump(storagePairDump())),
+    writeFile("storvsc-guest-memory.bin", storageGuestMemory()),
   ];
   process.stdout.write(`samples: ${written.join(", ")}\n`);
 }

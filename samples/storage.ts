@@ -88,6 +88,10 @@ class StorageTimeline {
   private transId = 0x1000n;
   records: VmbusRecord[] = [];
 
+  /** What the guest's pages hold once the commands are done (for the ring dump's --guest-memory). */
+  readonly memory: Array<{ address: number; data: Uint8Array }> = [];
+  private nextPage = 0x10;
+
   private add(direction: Direction, packet: Uint8Array, attached: AttachedChunk[] = []): void {
     this.records.push({
       origin: { file: "samples", fileOffset: 0, number: this.records.length + 1 },
@@ -110,7 +114,11 @@ class StorageTimeline {
     const transId = this.transId++;
     const payload = vstor(3, 1, 0, srbRequestBytes(srb));
     const pages = Math.max(1, Math.ceil(srb.length / 4096));
-    const header = { gpa_reserved: 0, range_count: 1, gpa_ranges: [{ byte_count: srb.length, byte_offset: 0, pfns: Array.from({ length: pages }, (_, i) => ({ pfn: 0x23400 + Number(transId & 0xffn) * 16 + i })) }] };
+    // Guest pages are handed out in order from a low frame number, so the guest-memory image stays small.
+    const firstPage = this.nextPage;
+    this.nextPage += pages;
+    const header = { gpa_reserved: 0, range_count: 1, gpa_ranges: [{ byte_count: srb.length, byte_offset: 0, pfns: Array.from({ length: pages }, (_, i) => ({ pfn: firstPage + i })) }] };
+    for (const data of [options.dataOut, options.dataIn]) if (data) this.memory.push({ address: firstPage * 4096, data });
     const gpa = (data: Uint8Array): AttachedChunk[] => [{ source: AttachedSource.GpaRange, index: 0, offset: 0, data }];
     if (srb.length > 0) this.add(G2H, buildRingPacket({ type: 0x9, flags: 1, transId, header, payload }), options.dataOut ? gpa(options.dataOut) : []);
     else this.add(G2H, buildRingPacket({ type: 0x6, flags: 1, transId, payload }));
@@ -164,7 +172,7 @@ function pattern(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (seed + i * 13) & 0xff);
 }
 
-export function storageSession(): VmbusRecord[] {
+function storageTimeline(): StorageTimeline {
   const t = new StorageTimeline();
   // Initialisation (B1).
   t.control(7, undefined, undefined);
@@ -202,7 +210,17 @@ export function storageSession(): VmbusRecord[] {
   // A reset of the bus, then sub-channels.
   t.control(6, srbBlock({ length: 0x34, port_number: 2, path_id: 0 }, new Uint8Array(20), 0), undefined, 0, 40n);
   t.control(13, encodeStruct(subChannels, { count: 3 }), undefined);
-  return t.records;
+  return t;
+}
+
+export const storageSession = (): VmbusRecord[] => storageTimeline().records;
+
+/** A flat guest-memory image (PFN × 4096 = file offset) holding every data buffer, for the ring dump. */
+export function storageGuestMemory(): Uint8Array {
+  const { memory } = storageTimeline();
+  const image = new Uint8Array(Math.max(...memory.map((m) => m.address + m.data.length)));
+  for (const { address, data } of memory) image.set(data, address);
+  return image;
 }
 
 /** The same traffic as a ring-pair dump: guest-to-host requests in ring 0, completions in ring 1. */

@@ -131,7 +131,7 @@ export const readCapacity10Data: StructDescription = {
   name: "ReadCapacity10Data", key: "capacity10", prefix: `${P}.cap`, label: "READ CAPACITY(10) data",
   fields: [u32be("last_lba", "Last logical block address"), u32be("block_length", "Block length", { unit: "bytes" }), ...capacity(ref("last_lba"))],
   minSize: 8,
-  info: "{blocks:raw} blocks of {block_length:raw} bytes ({bytes})",
+  info: "{blocks:raw} blocks of {block_length:raw} bytes, {bytes}",
 };
 
 export const readCapacity16Data: StructDescription = {
@@ -146,7 +146,7 @@ export const readCapacity16Data: StructDescription = {
     ...capacity(ref("last_lba64")),
   ],
   minSize: 12,
-  info: "{blocks:raw} blocks of {block_length:raw} bytes ({bytes})",
+  info: "{blocks:raw} blocks of {block_length:raw} bytes, {bytes}",
 };
 
 const cachingPage: StructDescription = {
