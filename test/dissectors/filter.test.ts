@@ -9,7 +9,7 @@ const shape = (source: string): string => {
       case "and": case "or": return `(${show(node.left)} ${node.kind} ${show(node.right)})`;
       case "not": return `!${show(node.operand)}`;
       case "present": return node.field.filter;
-      case "compare": return `${node.field.filter}${node.op}${node.value}`;
+      case "compare": return `${node.field.filter} ${node.op} ${node.value}`;
     }
   };
   return show(parseFilter(source));
@@ -27,12 +27,12 @@ describe("display filter syntax", () => {
   });
 
   it("reads comparisons, word operators, quoted values and contains/matches", () => {
-    assert.equal(shape('vmbus.device == "netvsc"'), "vmbus.device==netvsc");
-    assert.equal(shape("nvsp.msg_type eq SEND_RNDIS_PKT"), "nvsp.msg_type==SEND_RNDIS_PKT");
-    assert.equal(shape("vmbus.relid >= 0x10"), "vmbus.relid>=0x10");
-    assert.equal(shape('vscsi.inq.vendor contains "Msft"'), "vscsi.inq.vendor containsMsft");
-    assert.equal(shape('vscsi.inq.product matches "^Virt"'), "vscsi.inq.product matches^Virt");
-    assert.equal(shape('vmbus.device == "a \\"quoted\\" word"'), 'vmbus.device==a "quoted" word');
+    assert.equal(shape('vmbus.device == "netvsc"'), "vmbus.device == netvsc");
+    assert.equal(shape("nvsp.msg_type eq SEND_RNDIS_PKT"), "nvsp.msg_type == SEND_RNDIS_PKT");
+    assert.equal(shape("vmbus.relid >= 0x10"), "vmbus.relid >= 0x10");
+    assert.equal(shape('vscsi.inq.vendor contains "Msft"'), "vscsi.inq.vendor contains Msft");
+    assert.equal(shape('vscsi.inq.product matches "^Virt"'), "vscsi.inq.product matches ^Virt");
+    assert.equal(shape('vmbus.device == "a \\"quoted\\" word"'), 'vmbus.device == a "quoted" word');
   });
 
   it("points at the place of every error", () => {
