@@ -43,7 +43,8 @@ function checkOutputs(dissection: Dissection): string | undefined {
   return raw === undefined ? undefined : `raw control character in output: ${JSON.stringify(raw.slice(0, 120))}`;
 }
 
-function tryRecord(dissector: Dissector, record: VmbusRecord): string | undefined {
+/** Milliseconds to dissect and output a record, or the problem found. */
+function timedRecord(dissector: Dissector, record: VmbusRecord): number | string {
   const started = performance.now();
   try {
     const problem = checkOutputs(dissector.dissect(record));
@@ -51,8 +52,17 @@ function tryRecord(dissector: Dissector, record: VmbusRecord): string | undefine
   } catch (error) {
     return `threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
   }
-  const took = performance.now() - started;
-  return took > RECORD_TIME_LIMIT_MS ? `took ${took.toFixed(1)} ms (limit ${RECORD_TIME_LIMIT_MS})` : undefined;
+  return performance.now() - started;
+}
+
+/** A record over the time bound is tried once more: a garbage-collection pause is not slow input, slow input is slow every time. */
+function tryRecord(dissector: Dissector, record: VmbusRecord): string | undefined {
+  const first = timedRecord(dissector, record);
+  if (typeof first === "string") return first;
+  if (first <= RECORD_TIME_LIMIT_MS) return undefined;
+  const again = timedRecord(dissector, record);
+  if (typeof again === "string") return again;
+  return again > RECORD_TIME_LIMIT_MS ? `took ${first.toFixed(1)} ms, then ${again.toFixed(1)} ms (limit ${RECORD_TIME_LIMIT_MS})` : undefined;
 }
 
 async function tryFile(bytes: Uint8Array, directory: string, index: number): Promise<string | undefined> {
