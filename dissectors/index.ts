@@ -12,6 +12,14 @@ import "./netvsc/index.js";
 import "./ethernet/index.js";
 // Device and payload protocols register themselves on import.
 import "./storvsc/index.js";
+import "./ic/index.js";
+import "./input/index.js";
+import "./synthvid/index.js";
+import "./hvsock/index.js";
+import "./vmbfs/index.js";
+import "./paravisor/index.js";
+import "./vpci/index.js";
+import "./balloon/index.js";
 
 registerDescription(vmbusRecord);
 registerDescription(ringHeader);

@@ -11,6 +11,10 @@ import { connectionSession } from "./connection.js";
 import { networkSession } from "./network.js";
 import { netvscPairDump, netvscRecvBuffer, netvscSendBuffer, netvscSingleRing } from "./rings.js";
 import { storageGuestMemory, storagePairDump, storageSession } from "./storage.js";
+import { heartbeatPairDump, icSession } from "./ic.js";
+import { inputVideoSession } from "./input-video.js";
+import { pciMemorySession } from "./pci-memory.js";
+import { socketsSession } from "./sockets.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USER_APPL = "vmbus-dissect samples";
@@ -39,6 +43,11 @@ async function main(): Promise<void> {
     writeFile("netvsc-recv-buffer.bin", netvscRecvBuffer()),
     writeFile("storvsc-ring-pair.bin", buildRingDump(storagePairDump())),
     writeFile("storvsc-guest-memory.bin", storageGuestMemory()),
+    await writeSession("integration-services.pcapng", icSession()),
+    writeFile("heartbeat-ring-pair.bin", buildRingDump(heartbeatPairDump())),
+    await writeSession("input-video.pcapng", inputVideoSession()),
+    await writeSession("pci-memory.pcapng", pciMemorySession()),
+    await writeSession("sockets.pcapng", socketsSession()),
   ];
   process.stdout.write(`samples: ${written.join(", ")}\n`);
 }

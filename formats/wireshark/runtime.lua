@@ -136,8 +136,20 @@ local function guid_text(range)
     h(10) .. h(11) .. h(12) .. h(13) .. h(14) .. h(15)
 end
 
+-- FILETIME (100 ns since 1601) as ISO 8601 UTC with seven fractional digits, as display.ts writes it.
+local function filetime_text(v)
+  local ticks = type(v) == "userdata" and v or UInt64(v % 4294967296, math.floor(v / 4294967296))
+  if ticks == UInt64(0, 0) then return "0 (not set)" end
+  local epoch = UInt64(0xd53e8000, 0x019db1de)
+  if ticks < epoch then return tostring(ticks) .. " (out of range)" end
+  local since = ticks - epoch
+  return os.date("!%Y-%m-%dT%H:%M:%S", (since / 10000000):tonumber()) .. string.format(".%07dZ", (since % 10000000):tonumber())
+end
+
 local function short_text(entry)
   local info, v = FIELDS[entry.f], entry.v
+  if info and info.kind == "filetime" then return filetime_text(v) end
+  if info and info.kind == "bool" then return to_number(v) ~= 0 and "True" or "False" end
   if info and info.vs and type(v) ~= "userdata" then
     local name = VS[info.vs][to_number(v)]
     if name then return name end
@@ -456,7 +468,13 @@ local function read_computed_field(field, tree, scope)
   local value = eval(field.value, scope)
   if value ~= value or value == math.huge or value == -math.huge then return end
   local shown = value
-  if SIZES[field.t] == 8 then shown = UInt64(value % 4294967296, math.floor(value / 4294967296)) end
+  if field.t == "filetime" then
+    -- 100 ns ticks since 1601 as Wireshark's time (a double: to about 2 µs, as the TypeScript value)
+    local since = (value - 116444736000000000) / 10000000
+    shown = NSTime(math.floor(since), math.floor((since % 1) * 1e9))
+  elseif SIZES[field.t] == 8 then
+    shown = UInt64(value % 4294967296, math.floor(value / 4294967296))
+  end
   tree:add(PF[field.f], ctx.tvb(scope.pos, 0), shown):set_generated()
   remember(scope, field.key, field.f, value)
 end
@@ -671,6 +689,8 @@ function vmbus.dissector(tvb, pinfo, root)
     last_protocol = "VMBus", direction = tvb(1, 1):uint() }
   local layer = root:add(vmbus, tvb())
   local device = tvb(4, 1):uint() == 2 and DEVICES_BY_GUID[class or ""]
+  -- A Hyper-V socket is known by its offer's flag, not by a class GUID (its "class" is the service id).
+  if tvb(4, 1):uint() == 2 and offered and offered.hvsock then device = DEVICES_BY_GUID["hvsock"] end
   decode_struct(S[ROOT], layer, 0, tvb:len(), nil, nil)
   if device then
     layer:add(PF["vmbus.device"], tvb(12, 16), device.short):set_generated()

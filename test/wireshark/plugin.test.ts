@@ -23,7 +23,8 @@ function captures(): string[] {
   vmbusDissect([sample("netvsc-ring.bin"), "--history", "--send-buffer", sample("netvsc-send-buffer.bin"), "-w", sends]);
   const storage = join(directory, "storvsc-ring-pair.pcapng");
   vmbusDissect([sample("storvsc-ring-pair.bin"), "--history", "-w", storage]);
-  return [sample("vm-connect.pcapng"), sample("network.pcapng"), sample("storage.pcapng"), network, sends, storage];
+  const devices = ["integration-services.pcapng", "input-video.pcapng", "pci-memory.pcapng", "sockets.pcapng"].map(sample);
+  return [sample("vm-connect.pcapng"), sample("network.pcapng"), sample("storage.pcapng"), network, sends, storage, ...devices];
 }
 
 describe("the generated Wireshark plugin", () => {
@@ -42,13 +43,15 @@ describe("the generated Wireshark plugin", () => {
       assert.equal(theirs.length, ours.length, "record counts");
       const protocols = pluginProtocols();
       const fields = pluginFields();
-      const inPlugin = (pairs: ReturnType<typeof fieldPairs>) => pairs.filter(([filter]) => fields.has(filter));
+      // Known gap: the GET log channel is told from GET by its instance GUID, in a TypeScript hook only.
+      const inPlugin = (pairs: ReturnType<typeof fieldPairs>) => pairs.filter(([filter]) => fields.has(filter) && !filter.startsWith("get.log."));
       const found = ours.flatMap((record, index) => differences(record.index, inPlugin(fieldPairs(record.layers, protocols)), fieldPairs(theirs[index], protocols)));
       assert.deepEqual(found.slice(0, 20), [], `${found.length} differences`);
     });
   }
 
-  for (const name of ["vm-connect.pcapng", "network.pcapng", "storage.pcapng"]) {
+  // pci-memory and sockets differ where hand-written hooks name a PCI device or the GET log channel (known gaps).
+  for (const name of ["vm-connect.pcapng", "network.pcapng", "storage.pcapng", "integration-services.pcapng", "input-video.pcapng"]) {
     it(`gives the same summaries as our own output, up to where Wireshark's own dissectors take over: ${name}`, () => {
       const theirs = lines(tool("tshark", ["-X", `lua_script:${plugin}`, "-r", sample(name), "-T", "fields", "-e", "_ws.col.Info"]).stdout);
       const ours = lines(vmbusDissect(["-T", "json", sample(name)]).stdout).map((line) => JSON.parse(line));
