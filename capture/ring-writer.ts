@@ -65,3 +65,15 @@ export function buildRingDump(layout: RingDumpLayout): Uint8Array {
   }
   return dump;
 }
+
+/**
+ * One channel's captured packets laid into its ring pair as the two producers wrote them:
+ * guest-to-host packets in the first ring, host-to-guest in the second, all consumed but the last
+ * `pending` of each (so --history recovers the rest), with room to spare.
+ */
+export function ringPairOf(toHost: readonly Uint8Array[], toGuest: readonly Uint8Array[], pending = 1): RingDumpLayout {
+  const bytes = (packets: readonly Uint8Array[]) => packets.reduce((sum, packet) => sum + packet.length + TRAILER, 0);
+  const dataSize = Math.ceil((Math.max(bytes(toHost), bytes(toGuest)) + 4096) / 4096) * 4096;
+  const ring = (packets: readonly Uint8Array[]): RingContent => ({ packets, consumed: Math.max(0, packets.length - pending), startOffset: 0 });
+  return { dataSize, rings: [ring(toHost), ring(toGuest)] };
+}
