@@ -2,10 +2,9 @@
 // Offsets in the comments are from the start of the 8-byte channel message header.
 
 import {
-  array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, guid, hasBytes, hex, i32, lt, mul, mux, onlyWhen, ref, reserved, sizeAtLeast, state,
-  u16, u32, u8,
+  and, array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, guid, hasBytes, hex, i32, lt, mul, mux, onlyWhen, peek, ref, reserved, sizeAtLeast, state, u16, u32, u8,
 } from "../describe/dsl.js";
-import type { StructDescription, ValueStrings } from "../describe/types.js";
+import type { Expr, StructDescription, ValueStrings } from "../describe/types.js";
 import { gpaRangeContinued, pfnEntry } from "./gpa.js";
 import { versionName } from "./versions.js";
 
@@ -67,6 +66,14 @@ const standardArea: StructDescription = {
   fields: [bytes("user_defined", "User-defined data", 120)],
 };
 
+/**
+ * A TL_CONNECT request, its failure result and the offer that answers it name the same service:
+ * the service GUID's first word (the AF_VSOCK port, for Linux) is the pairing id.
+ */
+function hvSocketService(serviceIdOffset: number): Expr {
+  return peek("u32", serviceIdOffset);
+}
+
 /** The user area's layout follows the flags: 2 = hv_sock (0x2000), 1 = pipe mode (0x10), 0 = opaque. */
 const userAreaLayout = mux(bitSet("flags", 0x2000), 2, mux(bitSet("flags", 0x10), 1, 0));
 
@@ -90,6 +97,11 @@ export const offerChannel = msg("OfferChannel", "offer", [
   minSize: 182,
   info: "relid {child_relid} {if_type} sub-channel {sub_channel_index}",
   hooks: ["vmbus.offer"],
+  // A Hyper-V socket offered in answer to the guest's TL_CONNECT_REQUEST (is_for_guest_accept 0).
+  pairing: {
+    namespace: "vmbus.tl_connect", role: "response", id: hvSocketService(0), say: "for {answers}",
+    when: and(bitSet("flags", 0x2000), eq(peek("u8", 56), 0)),
+  },
 });
 
 
@@ -216,7 +228,10 @@ const tlConnectRequest = msg("TlConnectRequest", "tl_connect", [
   guid("endpoint_id", "Guest endpoint id"),
   guid("service_id", "Host service id"),
   guid("silo_id", "Silo id (≥ 5.2 form)", { when: hasBytes(16) }),
-], { minSize: 32, info: "service {service_id} endpoint {endpoint_id}" });
+], {
+  minSize: 32, info: "service {service_id} endpoint {endpoint_id}",
+  pairing: { namespace: "vmbus.tl_connect", role: "request", id: hvSocketService(16), text: "TL_CONNECT service {service_id}" },
+});
 
 const modifyChannel = msg("ModifyChannel", "modify", [childRelid, targetVp], { minSize: 8, info: "relid {child_relid} → VP {target_vp}" });
 
@@ -224,7 +239,10 @@ const tlConnectResult = msg("TlConnectRequestResult", "tl_connect_result", [
   guid("endpoint_id", "Guest endpoint id"),
   guid("service_id", "Host service id"),
   ntStatus("tl_status", "Status (NTSTATUS)", { values: { 0: "Success", 0xc0000236: "STATUS_CONNECTION_REFUSED" } }),
-], { minSize: 36, info: "service {service_id} status {tl_status}" });
+], {
+  minSize: 36, info: "service {service_id} status {tl_status}",
+  pairing: { namespace: "vmbus.tl_connect", role: "response", id: hvSocketService(16), say: "for {answers}" },
+});
 
 const modifyChannelResponse = msg("ModifyChannelResponse", "modify_response", [childRelid, i32("modify_status", "Status")], { minSize: 8, info: "relid {child_relid} status {modify_status}" });
 

@@ -182,6 +182,19 @@ describe("ring dumps", () => {
   });
 });
 
+describe("Hyper-V socket connections", () => {
+  it("ties a guest's TL_CONNECT_REQUEST to the offer that answers it, and to a failure result", () => {
+    const sockets = lines(vmbusDissect(["-T", "json", sample("sockets.pcapng")]).stdout).map((line) => JSON.parse(line));
+    const request = sockets.find((r) => r.summary.startsWith("TlConnectRequest"));
+    const offer = sockets.find((r) => JSON.stringify(r.layers).includes('"vmbus.tl_connect.request_in"'));
+    assert.ok(request && offer, "request and answering offer");
+    assert.match(offer.summary, /^OfferChannel relid \d+ .* for TL_CONNECT service /);
+    assert.equal(JSON.stringify(offer.layers).match(/"vmbus\.tl_connect\.request_in":(\d+)/)?.[1], String(request.index));
+    const refused = lines(vmbusDissect(["-T", "json", CONNECTION]).stdout).map((line) => JSON.parse(line)).find((r) => r.summary.startsWith("TlConnectRequestResult"));
+    assert.match(refused.summary, /STATUS_CONNECTION_REFUSED for TL_CONNECT service 0000abcd-/);
+  });
+});
+
 describe("lists", () => {
   it("fields lists every field with its filter name and type", () => {
     const fields = vmbusDissect(["fields"]).stdout;
