@@ -48,7 +48,12 @@ export interface DecodeContext {
   handoffAttached(table: string, context: DecodeContext, sources: readonly number[], scope: Scope, key?: number): boolean;
   hooks: Readonly<Record<string, Hook>>;
   record?: RecordFacts;
+  /** While positive, structs add nothing to the summary (array elements past the first few). */
+  quiet?: number;
 }
+
+/** A summary stays a line: an array's elements after these many add "…" instead of their own words. */
+const SUMMARISED_ELEMENTS = 8;
 
 type FieldReader = (context: DecodeContext, scope: Scope, children: TreeNode[]) => void;
 export type StructDecoder = (context: DecodeContext, start: number, end: number, parent: Scope | undefined, node: FieldInfo) => TreeNode;
@@ -172,11 +177,16 @@ function compileArray(field: ArrayField, prefix: string): FieldReader {
         break;
       }
       const before = scope.pos;
+      if (index === SUMMARISED_ELEMENTS && field.element.info) {
+        context.info.push("…");
+        context.quiet = (context.quiet ?? 0) + 1;
+      }
       const element = decode(context, scope.pos, scope.end, scope, elementInfo);
       node.children.push(element);
       scope.pos = element.offset + element.length;
       if (scope.pos <= before) break;
     }
+    if (node.children.length > SUMMARISED_ELEMENTS && field.element.info) context.quiet = (context.quiet ?? 1) - 1;
     node.value = node.children.length;
     node.length = scope.pos - node.offset;
     scope.values[field.key] = node.children.length;
@@ -304,7 +314,7 @@ function compileDescription(description: StructDescription): StructDecoder {
     scope.view = context.view;
     const infoStart = context.info.length;
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
-    const infoSlot = description.info ? context.info.push("") - 1 : -1;
+    const infoSlot = description.info && !context.quiet ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
     if (description.minSize !== undefined && end - start < description.minSize) {
       malformed(context, `${description.name} is ${end - start} bytes, shorter than its ${description.minSize}-byte layout`, start, info.filter);
@@ -321,7 +331,7 @@ function compileDescription(description: StructDescription): StructDecoder {
       for (const pairing of pairings) applyPairing(pairing, context, scope, node, innerInfo(context.info, infoStart + (description.info ? 1 : 0)));
       applyEffects(description, context, scope, node);
     }
-    if (description.info) context.info[infoSlot] = formatInfo(description.info, node).trim();
+    if (infoSlot >= 0) context.info[infoSlot] = formatInfo(description.info!, node).trim();
     return node;
   };
 }

@@ -13,11 +13,15 @@ export interface EncodeValues { [key: string]: EncodeValue }
 
 const noState: StateReader = { get: () => undefined };
 
+/** Encoded records are packets: far below this; anything larger is a bad length in the values. */
+const MAX_ENCODED_BYTES = 1 << 26;
+
 class ByteWriter {
   bytes = new Uint8Array(256);
   length = 0;
   ensure(size: number): void {
     if (size <= this.bytes.length) return;
+    if (!Number.isSafeInteger(size) || size > MAX_ENCODED_BYTES) throw new RangeError(`cannot encode ${size} bytes`);
     const grown = new Uint8Array(Math.max(size, this.bytes.length * 2));
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
@@ -140,7 +144,9 @@ function scopeOf(values: EncodeValues, parent: Scope | undefined, start: number,
 function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, start: number, parent: Scope | undefined, here = writer.length): number | undefined {
   const scope = scopeOf(values, parent, start, here);
   if (!isPresent(field, values, scope)) return undefined;
-  const at = field.at === undefined ? here : start + compileExpr(field.at)(scope, noState);
+  // A position the encoder cannot work out (e.g. one that peeks at bytes not written yet) is the running one.
+  const placed = field.at === undefined ? NaN : start + compileExpr(field.at)(scope, noState);
+  const at = Number.isFinite(placed) ? placed : here;
   if (at > writer.length) writer.padTo(at);
   const value = values[field.key];
   switch (field.kind) {

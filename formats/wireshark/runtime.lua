@@ -348,12 +348,17 @@ local function decode_elements(field, item, scope, wanted)
       break
     end
     local before = scope.pos
+    if index == 8 and S[field.s].info and not ctx.dry then
+      ctx.info[#ctx.info + 1] = "…"
+      ctx.quiet = (ctx.quiet or 0) + 1
+    end
     local used, child = decode_struct(S[field.s], item, scope.pos, scope.stop, scope, field.ef)
     scope.children[#scope.children + 1] = child
     scope.pos = scope.pos + used
     index = index + 1
     if scope.pos <= before then break end
   end
+  if index > 8 and S[field.s].info and not ctx.dry then ctx.quiet = ctx.quiet - 1 end
   return index
 end
 
@@ -606,7 +611,7 @@ function decode_struct(desc, tree, start, stop, parent, node_filter)
   local info_start = #ctx.info + 1
   local node = node_filter and tree:add(PF[node_filter], ctx.tvb(start, 0)) or tree
   local info_slot
-  if desc.info and not ctx.dry then
+  if desc.info and not ctx.dry and not (ctx.quiet and ctx.quiet > 0) then
     info_slot = #ctx.info + 1
     ctx.info[info_slot] = ""
   end
