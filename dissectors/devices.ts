@@ -54,6 +54,31 @@ const table: DeviceClass[] = [
   { guid: "f9e9c0d3-b511-4a48-8046-d38079a8830c", short: "rddata", name: "Remote Desktop data channel (third-party source only)", specification: "none-public" },
 ];
 
+/**
+ * A channel told from the others of its class by its offer's instance GUID (devices.md §1): the offer
+ * sets the per-channel state `channel.instance.<short>` of the offered relid to 1, and the class's
+ * description reads it to choose the layout (here and in the Wireshark plugin alike).
+ */
+export interface ChannelInstance {
+  classGuid: string;
+  instance: string;
+  short: string;
+  name: string;
+}
+
+const instances: readonly ChannelInstance[] = [
+  // devices.md §18.2: GET's interface GUID with this instance GUID is its trace-logging channel.
+  { classGuid: "8dedd1aa-9056-49e4-bfd6-1bf90dc38ef0", instance: "aa5de534-d149-487a-9053-05972ba20a7c", short: "get_log", name: "GET trace-logging channel (OpenHCL)" },
+];
+
+export const allChannelInstances = (): readonly ChannelInstance[] => instances;
+
+export const channelInstance = (classGuid: string, instanceGuid: string): ChannelInstance | undefined =>
+  instances.find((i) => i.classGuid === classGuid.toLowerCase() && i.instance === instanceGuid.toLowerCase());
+
+/** The per-channel state an instance's offer sets (1 on that channel). */
+export const instanceState = (instance: Pick<ChannelInstance, "short">): string => `channel.instance.${instance.short}`;
+
 /** hv_sock channels are recognised by their offer flag, not by a class GUID. */
 export const HV_SOCKET: DeviceClass = {
   guid: "", short: "hvsock", name: "Hyper-V socket", specification: "public", aliases: ["hv_sock", "vsock"],

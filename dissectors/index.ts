@@ -29,7 +29,7 @@ for (const device of [...allDevices(), HV_SOCKET]) {
 for (const protocol of tableProtocols()) registerDescription(protocol.root);
 // Protocol names are known before any record is decoded (display filters name them: -Y tcp).
 for (const protocol of [...tableProtocols(), ...[...allDevices(), HV_SOCKET].flatMap((d) => (d.protocol ? [d.protocol] : []))]) {
-  protocolInfo(protocol.name, protocol.label, protocol.short);
+  protocolInfo(protocol.name, protocol.label, protocol.short, protocol.messageType);
 }
 
 export { Dissector, type Dissection } from "./dissect.js";

@@ -28,6 +28,8 @@ export interface FieldInfo {
   unit?: string;
   /** Protocols: the name for the Protocol column. */
   short?: string;
+  /** Protocols: filter names of the field that says which message a layer is (statistics). */
+  messageTypes?: readonly string[];
   /** Name table for GUID values (e.g. device classes). */
   guidNames?: string;
 }

@@ -2,7 +2,9 @@
 // protocol and key presses (make and break, an E0 key, the LEDs), the mouse protocol, its device
 // info with a HID report descriptor and input reports, and the video protocol: version, VRAM,
 // supported resolutions (with an EDID), a situation update, a pointer shape and position, and dirty
-// rectangles. Every message comes from the encoder; relids 21 (keyboard), 22 (mouse), 23 (video).
+// rectangles; then a second mouse whose report descriptor lays its reports out otherwise (a report
+// id, X and Y first). Every message comes from the encoder; relids 21 (keyboard), 22 (mouse),
+// 23 (video), 24 (the second mouse).
 
 import { Direction, RecordKind, type VmbusRecord } from "../capture/record.js";
 import { encodeStruct, type EncodeValues } from "../dissectors/describe/encode.js";
@@ -17,6 +19,7 @@ const H2G = Direction.HostToGuest;
 export const KEYBOARD = { relid: 21, guid: "f912ad6d-2b17-48ea-bd65-f927a61c7684" };
 export const MOUSE = { relid: 22, guid: "cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a" };
 export const VIDEO = { relid: 23, guid: "da0a7802-e377-4aac-8e77-0558eb1073f8" };
+export const MOUSE_WITH_REPORT_ID = { relid: 24, guid: MOUSE.guid };
 
 /** 2026-11-25T10:06:00Z. */
 const START_NS = 1795601160_000000000n;
@@ -28,6 +31,20 @@ export const MOUSE_REPORT_DESCRIPTOR = Uint8Array.of(
   0x95, 0x01, 0x75, 0x03, 0x81, 0x01,
   0x05, 0x01, 0x09, 0x30, 0x09, 0x31, 0x15, 0x00, 0x26, 0xff, 0x7f, 0x75, 0x10, 0x95, 0x02, 0x81, 0x02,
   0x05, 0x01, 0x09, 0x38, 0x16, 0x01, 0x80, 0x26, 0xff, 0x7f, 0x75, 0x10, 0x95, 0x01, 0x81, 0x06,
+  0xc0, 0xc0,
+);
+
+/**
+ * A mouse whose reports differ from the standard layout (HID 1.11 items written by hand): report id 1,
+ * X and Y first (16 bits, 0–32767), then 5 buttons and 3 bits of padding, then an 8-bit signed wheel.
+ * Its reports are 7 bytes: id, X, Y, buttons, wheel.
+ */
+export const REPORT_ID_MOUSE_DESCRIPTOR = Uint8Array.of(
+  0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, 0x85, 0x01, 0x09, 0x01, 0xa1, 0x00,
+  0x05, 0x01, 0x09, 0x30, 0x09, 0x31, 0x15, 0x00, 0x26, 0xff, 0x7f, 0x75, 0x10, 0x95, 0x02, 0x81, 0x02,
+  0x05, 0x09, 0x19, 0x01, 0x29, 0x05, 0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x05, 0x81, 0x02,
+  0x75, 0x03, 0x95, 0x01, 0x81, 0x03,
+  0x05, 0x01, 0x09, 0x38, 0x15, 0x81, 0x25, 0x7f, 0x75, 0x08, 0x95, 0x01, 0x81, 0x06,
   0xc0, 0xc0,
 );
 
@@ -85,15 +102,20 @@ function keyboard(t: Timeline): void {
   key(0x3a, BREAK, 90_000); // Caps Lock up
 }
 
+/** INITIAL_DEVICE_INFO with a report descriptor, and the guest's acknowledgement. */
+function deviceInfo(t: Timeline, channel: typeof MOUSE, descriptor: Uint8Array): void {
+  t.packet(channel, H2G, hid(2, {
+    attributes: { size: 32, vendor_id: 0x045e, product_id: 0x0621, version: 0x0001 },
+    hid_descriptor: { b_length: 9, b_descriptor_type: 0x21, bcd_hid: 0x0101, b_country_code: 0, b_num_descriptors: 1, descriptors: [{ type: 0x22, length: descriptor.length }] },
+    report_descriptor: { bytes: descriptor },
+  }), { gapUs: 40 });
+  t.packet(channel, G2H, hid(3, { ack_reserved: 0 }), { gapUs: 300 });
+}
+
 function mouse(t: Timeline): void {
   t.packet(MOUSE, G2H, hid(0, { version_requested: 0x00020000 }), { completion: true, gapUs: 1200 });
   t.packet(MOUSE, H2G, hid(1, { version_requested: 0x00020000, approved: 1 }), { gapUs: 110 });
-  t.packet(MOUSE, H2G, hid(2, {
-    attributes: { size: 32, vendor_id: 0x045e, product_id: 0x0621, version: 0x0001 },
-    hid_descriptor: { b_length: 9, b_descriptor_type: 0x21, bcd_hid: 0x0101, b_country_code: 0, b_num_descriptors: 1, descriptors: [{ type: 0x22, length: MOUSE_REPORT_DESCRIPTOR.length }] },
-    report_descriptor: { bytes: MOUSE_REPORT_DESCRIPTOR },
-  }), { gapUs: 40 });
-  t.packet(MOUSE, G2H, hid(3, { ack_reserved: 0 }), { gapUs: 300 });
+  deviceInfo(t, MOUSE, MOUSE_REPORT_DESCRIPTOR);
   const report = (buttons: number, x: number, y: number, wheel: number, gapUs: number) => {
     const bytes = new Uint8Array(7);
     const view = new DataView(bytes.buffer);
@@ -130,10 +152,21 @@ function video(t: Timeline): void {
   t.packet(VIDEO, G2H, vid(10, { video_output: 0, rects: [{ left: 100, top: 200, right: 420, bottom: 240 }, { left: 0, top: 1040, right: 1920, bottom: 1080 }] }), { gapUs: 16_600 });
 }
 
+/** A second mouse (relid 24) whose descriptor lays its reports out otherwise: they are read by it. */
+function reportIdMouse(t: Timeline): void {
+  deviceInfo(t, MOUSE_WITH_REPORT_ID, REPORT_ID_MOUSE_DESCRIPTOR);
+  const report = (x: number, y: number, buttons: number, wheel: number, gapUs: number) =>
+    t.packet(MOUSE_WITH_REPORT_ID, H2G, hid(4, { report: Uint8Array.of(1, x & 0xff, x >> 8, y & 0xff, y >> 8, buttons, wheel & 0xff) }), { gapUs });
+  report(1000, 2000, 0, 0, 90_000);
+  report(1000, 2000, 0x2, 0, 20_000);
+  report(1200, 2100, 0, -3, 30_000);
+}
+
 export function inputVideoSession(): VmbusRecord[] {
   const t = new Timeline();
   video(t);
   keyboard(t);
   mouse(t);
+  reportIdMouse(t);
   return t.records;
 }

@@ -79,7 +79,7 @@ const versionRequest = msg("VersionRequest", "version_request", [
 const acceptedBits = flagsOf("u64", [{ mask: 1, key: "is_accepted", label: "Accepted" }]);
 const versionResponse = msg("VersionResponse", "version_response", [acceptedBits("response_bits", "Flags")], {
   info: "{response_bits:bits}",
-  effects: [{ set: VERSION_STATE, value: state(REQUESTED_STATE), when: and(eq(ref("response_bits"), 1), eq(state(REQUESTED_STATE), state(REQUESTED_STATE))) }],
+  effects: [{ set: VERSION_STATE, value: state(REQUESTED_STATE), when: and(eq(ref("response_bits"), 1), eq(state(REQUESTED_STATE), state(REQUESTED_STATE))), negotiated: dmVersions }],
 });
 
 const capabilities = msg("CapabilitiesReport", "capabilities_report", [
@@ -191,4 +191,4 @@ export const dmMessage: StructDescription = {
   ],
 };
 
-export const dmProtocol: ProtocolDescription = { name: "dm", short: "DM", label: "Dynamic memory (hv_balloon)", root: dmMessage };
+export const dmProtocol: ProtocolDescription = { name: "dm", short: "DM", label: "Dynamic memory (hv_balloon)", root: dmMessage, messageType: ["dm.msg_type"] };

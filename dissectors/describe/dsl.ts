@@ -2,7 +2,7 @@
 // `u32("child_relid", "Child relid")` reads better in a message table than an object literal.
 
 import type {
-  ComputedField,
+  BitsField, ComputedNumber, ComputedText, NumberTable, TextExpr,
   ArrayField, BinaryOp, BitDescription, BlobField, BlobType, Expr, HandoffField, ScalarField,
   ScalarType, StructDescription, StructField, SwitchField, ValueStrings,
 } from "./types.js";
@@ -82,8 +82,25 @@ export const onlyWhen = <T extends { when?: Expr }>(condition: Expr, ...fields: 
 
 /** A value computed from other fields (a generated item): computed("u64")("blocks", "Blocks", add(ref("last_lba"), 1)). */
 export const computed = (type: ScalarType) =>
-  (key: string, label: string, value: Expr, options: Partial<Omit<ComputedField, "kind" | "key" | "label" | "type" | "value">> = {}): ComputedField =>
+  (key: string, label: string, value: Expr, options: Partial<Omit<ComputedNumber, "kind" | "key" | "label" | "type" | "value">> = {}): ComputedNumber =>
     ({ kind: "computed", key, label, type, value, ...options });
+
+/** An integer at a bit position and width that are data: bitsAt("i32")("x", "X", state("channel.x.offset"), state("channel.x.size")). */
+export const bitsAt = (type: "u32" | "i32") =>
+  (key: string, label: string, bitOffset: Expr, bitWidth: Expr, options: Partial<Omit<BitsField, "kind" | "key" | "label" | "type" | "bitOffset" | "bitWidth">> = {}): BitsField =>
+    ({ kind: "bits", key, label, type, bitOffset, bitWidth, ...options });
+
+/** A derived string: computedText("pci_id", "PCI id", join(digits(ref("vendor_id"), 16, 4), ":", digits(ref("device_id"), 16, 4))). */
+export const computedText = (key: string, label: string, text: TextExpr, options: Partial<Omit<ComputedText, "kind" | "key" | "label" | "type" | "text">> = {}): ComputedText =>
+  ({ kind: "computed", key, label, type: "string", text, ...options });
+
+// Text
+/** A number's digits (no "0x"), padded with zeros to width. */
+export const digits = (value: Expr, radix: 10 | 16 = 10, width?: number): TextExpr => ({ text: "number", value, radix, width });
+/** The name the value strings give the key; no text when they have none. */
+export const nameIn = (table: ValueStrings, key: Expr): TextExpr => ({ text: "name", table, key });
+export const join = (...parts: TextExpr[]): TextExpr => ({ text: "join", parts });
+export const textIf = (condition: Expr, ifTrue: TextExpr, ifFalse: TextExpr): TextExpr => ({ text: "if", c: condition, a: ifTrue, b: ifFalse });
 
 // Expressions
 export const ref = (name: string): Expr => ({ op: "ref", name });
@@ -94,6 +111,8 @@ export const offset: Expr = { op: "offset" };
 export const peek = (type: ScalarType, at?: Expr): Expr => (at === undefined ? { op: "peek", type } : { op: "peek", type, at });
 const binary = (op: BinaryOp) => (a: Expr, b: Expr): Expr => ({ op, a, b });
 export const add = binary("+");
+export const shr = binary(">>");
+export const le = binary("<=");
 export const sub = binary("-");
 export const mul = binary("*");
 export const ceilDiv = binary("ceildiv");
@@ -117,3 +136,9 @@ export const hasBytes = (n: number): Expr => ge(remaining, n);
 export const sizeAtLeast = (n: number): Expr => ge(add(offset, remaining), n);
 /** True when the bits of mask are set in a field. */
 export const bitSet = (name: string, mask: number): Expr => ne(bitAnd(ref(name), mask), 0);
+/** The whole struct's size in bytes (the same for every field and check of it). */
+export const structSize: Expr = add(offset, remaining);
+/** The number the table holds for the key; unknown (NaN) when it has none. */
+export const lookup = (table: NumberTable, key: Expr): Expr => ({ op: "lookup", table, a: key });
+/** True when the value strings name the key. */
+export const known = (table: ValueStrings, key: Expr): Expr => ({ op: "known", table, a: key });

@@ -4,9 +4,8 @@
 
 import type { FieldValue } from "../tree.js";
 import { bitwiseAnd, compileExpr, maskShift, isTrue, newScope, referencedNames, type Scope, type StateReader } from "./expr.js";
-import { guidBytes } from "./read.js";
-import { scalarSize } from "./read.js";
-import type { BlobField, Expr, Field, ScalarField, ScalarType, StructDescription } from "./types.js";
+import { bitSpan, guidBytes, scalarSize } from "./read.js";
+import type { BitsField, BlobField, Expr, Field, ScalarField, ScalarType, StructDescription } from "./types.js";
 
 export type EncodeValue = FieldValue | EncodeValues | EncodeValues[] | undefined;
 export interface EncodeValues { [key: string]: EncodeValue }
@@ -101,10 +100,10 @@ function rawValue(field: ScalarField, value: EncodeValue): EncodeValue {
   return field.mask === undefined ? unscaled : bitwiseAnd(unscaled * 2 ** maskShift(field.mask), field.mask);
 }
 
-function isPresent(field: Field, values: EncodeValues, scope: Scope): boolean {
+function isPresent(field: Field, values: EncodeValues, scope: Scope, state: StateReader): boolean {
   if (field.when === undefined) return true;
   if (mentionsRemaining(field.when)) return values[field.key] !== undefined;
-  return isTrue(compileExpr(field.when)(scope, noState));
+  return isTrue(compileExpr(field.when)(scope, state));
 }
 
 /** Counts and lengths that name a field directly are filled from the data when not given. */
@@ -122,9 +121,9 @@ function fillCounts(description: StructDescription, values: EncodeValues): Encod
 }
 
 /** A blob of fixed or computed length is padded (or cut) to it. */
-function sized(bytes: Uint8Array, field: BlobField, scope: Scope): Uint8Array {
+function sized(bytes: Uint8Array, field: BlobField, scope: Scope, state: StateReader): Uint8Array {
   if (field.length === "rest" || mentionsRemaining(field.length)) return bytes;
-  const length = compileExpr(field.length)(scope, noState);
+  const length = compileExpr(field.length)(scope, state);
   if (!Number.isFinite(length) || length === bytes.length) return bytes;
   const out = new Uint8Array(Math.max(0, length));
   out.set(bytes.subarray(0, out.length));
@@ -141,11 +140,11 @@ function scopeOf(values: EncodeValues, parent: Scope | undefined, start: number,
 }
 
 /** Writes one field; `here` is where it goes (a shared field's successor reuses its position). Returns where a scalar went. */
-function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, start: number, parent: Scope | undefined, here = writer.length): number | undefined {
+function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, start: number, parent: Scope | undefined, state: StateReader, here = writer.length): number | undefined {
   const scope = scopeOf(values, parent, start, here);
-  if (!isPresent(field, values, scope)) return undefined;
+  if (!isPresent(field, values, scope, state)) return undefined;
   // A position the encoder cannot work out (e.g. one that peeks at bytes not written yet) is the running one.
-  const placed = field.at === undefined ? NaN : start + compileExpr(field.at)(scope, noState);
+  const placed = field.at === undefined ? NaN : start + compileExpr(field.at)(scope, state);
   const at = Number.isFinite(placed) ? placed : here;
   if (at > writer.length) writer.padTo(at);
   const value = values[field.key];
@@ -156,30 +155,50 @@ function encodeField(field: Field, values: EncodeValues, writer: ByteWriter, sta
       else writer.writeAt(at, bytes);
       return at;
     }
-    case "blob": writer.writeAt(at, sized(textBytes(field, value), field, scope)); return undefined;
+    case "blob": {
+      // A blob laid over fields already written (a decoded view and its bytes) adds nothing when not given.
+      const bytes = sized(textBytes(field, value), field, scope, state);
+      if (value === undefined && at < writer.length) writer.orAt(at, bytes);
+      else writer.writeAt(at, bytes);
+      return undefined;
+    }
+    case "bits": writeBits(writer, field, value, scope, state); return undefined;
     case "handoff": writer.writeAt(at, value instanceof Uint8Array ? value : new Uint8Array(0)); return undefined;
     case "computed": return undefined;
-    case "struct": writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope)); return undefined;
+    case "struct": writer.writeAt(at, encodeStruct(field.struct, (value ?? {}) as EncodeValues, scope, state)); return undefined;
     case "array":
-      for (const element of (value ?? []) as EncodeValues[]) writer.writeAt(writer.length, encodeStruct(field.element, element, scope));
+      for (const element of (value ?? []) as EncodeValues[]) writer.writeAt(writer.length, encodeStruct(field.element, element, scope, state));
       return undefined;
     case "switch": {
-      const key = compileExpr(field.on)(scope, noState);
+      const key = compileExpr(field.on)(scope, state);
       const chosen = field.cases[key] ?? field.default;
-      if (chosen) writer.writeAt(at, encodeStruct(chosen, (value ?? {}) as EncodeValues, scope));
+      if (chosen) writer.writeAt(at, encodeStruct(chosen, (value ?? {}) as EncodeValues, scope, state));
       return;
     }
   }
   return undefined;
 }
 
-/** Builds the bytes of a struct from its field values. */
-export function encodeStruct(description: StructDescription, values: EncodeValues, parent?: Scope): Uint8Array {
+/** ORs a bit field's value (two's complement when negative) into the bytes its bits touch. */
+function writeBits(writer: ByteWriter, field: BitsField, value: EncodeValue, scope: Scope, state: StateReader): void {
+  const [bitOffset, bitWidth] = [compileExpr(field.bitOffset)(scope, state), compileExpr(field.bitWidth)(scope, state)];
+  if (!(bitOffset >= 0 && bitWidth >= 1 && bitWidth <= 32)) return;
+  const n = typeof value === "boolean" ? +value : Number(value ?? 0);
+  const unsigned = ((n % 2 ** bitWidth) + 2 ** bitWidth) % 2 ** bitWidth;
+  const { at, length } = bitSpan(bitOffset, bitWidth);
+  let word = unsigned * 2 ** (bitOffset - at * 8);
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++, word = Math.floor(word / 256)) bytes[i] = word % 256;
+  writer.orAt(scope.start + at, bytes);
+}
+
+/** Builds the bytes of a struct from its field values; `state` stands for the session where layouts depend on it. */
+export function encodeStruct(description: StructDescription, values: EncodeValues, parent?: Scope, state: StateReader = noState): Uint8Array {
   const writer = new ByteWriter();
   const filled = fillCounts(description, values);
   let shared: number | undefined;
   for (const field of description.fields) {
-    const at = encodeField(field, filled, writer, 0, parent, shared);
+    const at = encodeField(field, filled, writer, 0, parent, state, shared);
     shared = field.kind === "scalar" && field.shared && at !== undefined ? at : undefined;
   }
   if (description.size !== undefined) writer.padTo(description.size);

@@ -34,7 +34,10 @@ function infoFor(field: Field, filter: string): FieldInfo {
     case "blob":
       return { ...common, kind: blobKind[field.type], guidNames: field.type === "guid" ? "guid" : undefined };
     case "computed":
-      return { ...common, ...scalarShape[field.type], base: field.base, unit: field.unit };
+      if (field.type === "string") return { ...common, kind: "string" };
+      return { ...common, ...scalarShape[field.type], base: field.base, unit: field.unit, values: field.values };
+    case "bits":
+      return { ...common, ...scalarShape[field.type], bits: field.bits, unit: field.unit };
     case "array":
       return { ...common, kind: "array" };
     default:
@@ -65,8 +68,10 @@ export function bitInfo(parent: FieldInfo, mask: number, key: string, label: str
   return registerField({ filter: `${parent.filter}.${key}`, label, kind: "bit", mask, width: parent.width });
 }
 
-export function protocolInfo(name: string, label: string, short?: string): FieldInfo {
-  return registerField({ filter: name, label, kind: "protocol", short });
+export function protocolInfo(name: string, label: string, short?: string, messageTypes?: readonly string[]): FieldInfo {
+  const info = registerField({ filter: name, label, kind: "protocol", short });
+  if (messageTypes) info.messageTypes = [...new Set([...(info.messageTypes ?? []), ...messageTypes])];
+  return info;
 }
 
 export function structInfo(description: StructDescription, filter: string, label?: string): FieldInfo {

@@ -15,7 +15,25 @@ export type Expr =
   | { op: BinaryOp; a: Expr; b: Expr }
   | { op: "!"; a: Expr }
   /** a when c holds, else b (only the chosen branch is evaluated). */
-  | { op: "if"; c: Expr; a: Expr; b: Expr };
+  | { op: "if"; c: Expr; a: Expr; b: Expr }
+  /** The number the table holds for key a (e.g. the last message type of a version); NaN when it has none. */
+  | { op: "lookup"; table: NumberTable; a: Expr }
+  /** 1 when the value strings name key a, else 0. */
+  | { op: "known"; table: ValueStrings; a: Expr };
+
+export type NumberTable = Readonly<Record<number, number>>;
+
+/**
+ * Text made from values (a computed string field, the words a check names): a template as in
+ * `info`; a number's digits; the name a table gives a key (none when it has none); pieces joined
+ * (none when a piece has none); a choice.
+ */
+export type TextExpr =
+  | string
+  | { text: "number"; value: Expr; radix?: 10 | 16; width?: number }
+  | { text: "name"; table: ValueStrings; key: Expr }
+  | { text: "join"; parts: readonly TextExpr[] }
+  | { text: "if"; c: Expr; a: TextExpr; b: TextExpr };
 
 export type BinaryOp =
   | "+" | "-" | "*" | "/" | "ceildiv" | "&" | "|" | ">>" | "min" | "max"
@@ -136,16 +154,43 @@ export interface HandoffField extends FieldCommon {
 }
 
 /** A value derived from others (shown in brackets, as Wireshark's generated items): e.g. blocks = last LBA + 1. */
-export interface ComputedField extends FieldCommon {
+export interface ComputedNumber extends FieldCommon {
   kind: "computed";
   /** The integer type whose shape the value has (its field type for filters). */
   type: ScalarType;
   value: Expr;
+  values?: ValueStrings;
   unit?: string;
   base?: "hex" | "dec";
 }
 
-export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField | ComputedField;
+/** A derived string, e.g. a PCI function's "vendor:device" id or the name a table gives it; absent when the text has no value. */
+export interface ComputedText extends FieldCommon {
+  kind: "computed";
+  type: "string";
+  text: TextExpr;
+}
+
+export type ComputedField = ComputedNumber | ComputedText;
+
+/**
+ * An integer of `bitWidth` bits (1..32) at bit `bitOffset` from the struct start, least significant
+ * bit first (as HID reports pack their fields): positions that are data, e.g. what a captured report
+ * descriptor taught the session. The field occupies the bytes its bits touch.
+ */
+export interface BitsField extends FieldCommon {
+  kind: "bits";
+  /** Registered type: "i32" for fields that may be signed, else "u32". */
+  type: "u32" | "i32";
+  bitOffset: Expr;
+  bitWidth: Expr;
+  /** Sign-extended when this holds (a logical minimum below zero). */
+  signed?: Expr;
+  bits?: readonly BitDescription[];
+  unit?: string;
+}
+
+export type Field = ScalarField | BlobField | StructField | ArrayField | SwitchField | HandoffField | ComputedField | BitsField;
 
 /** What a struct teaches the session when it decodes (declarative state learning). */
 export interface StateEffect {
@@ -153,15 +198,28 @@ export interface StateEffect {
   set: string;
   value: Expr;
   when?: Expr;
+  /** A negotiated version, for statistics: how its number reads (16-bit halves, bytes, or a name table). */
+  negotiated?: VersionLayout;
 }
 
-/** A consistency rule: when `fails` holds, the record is malformed (Wireshark's expert info). */
+/** "major.minor": (major << 16) | minor; "minor.major": (minor << 16) | major; "major8.minor8": (major << 8) | minor. */
+export type VersionLayout = "major.minor" | "minor.major" | "major8.minor8" | ValueStrings;
+
+/**
+ * A consistency rule: when `fails` holds, an expert item says so; by default an error that makes
+ * the record malformed, or a note or warning of another group (a missed heartbeat, a message the
+ * negotiated version does not have).
+ */
 export interface StructCheck {
   fails: Expr;
-  /** Template as in `info`: "{key:raw}" inserts a field's value. */
+  /** Template as in `info`: "{key:raw}" inserts a field's value, "{name}" an argument's text. */
   text: string;
   /** Key of the field the problem points at. */
   field: string;
+  severity?: "note" | "warn" | "error";
+  group?: "malformed" | "protocol" | "sequence";
+  /** Words of the text that are not fields (earlier state, a table's entry): {name} in the text. */
+  args?: Readonly<Record<string, TextExpr>>;
 }
 
 /**
@@ -186,6 +244,12 @@ export interface Pairing {
   say?: string;
   /** Response: kept values its layouts read as state (unset when no request was seen). */
   state?: readonly string[];
+  /**
+   * Request: filter names of fields whose value names the request type for response-time statistics
+   * (the first found in the request's record, e.g. the SCSI opcode); default: the struct's first
+   * field with value strings.
+   */
+  type?: readonly string[];
 }
 
 export interface StructDescription {
@@ -227,4 +291,6 @@ export interface ProtocolDescription {
    * generated plugin hands the bytes to it instead of decoding them from our description.
    */
   wiresharkDissector?: string;
+  /** Filter names of the field that says which message a layer is (the first present counts), for statistics. */
+  messageType?: readonly string[];
 }

@@ -4,10 +4,11 @@
 // Offsets in comments are from the start of the IC body unless said otherwise.
 
 import {
-  add, and, array, bitSet, bool8, bytes, choice, computed, enumOf, eq, filetime, flagsOf, ge, gt, guid, hasBytes, hex, ipv4, ipv6, isUnknown, min, mul, mux,
+  add, and, array, bitSet, bool8, bytes, choice, computed, digits, enumOf, eq, filetime, flagsOf, ge, gt, guid, hasBytes, hex, ipv4, ipv6, isUnknown, le, min, mul, mux,
   ne, not, offset, or, peek, ref, remaining, reserved, sameBytes, sizeAtLeast, state, struct, sub, u16, u32, u64, u8, utf16,
 } from "../describe/dsl.js";
-import type { Expr, Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
+import { registerField } from "../describe/fields.js";
+import type { Expr, Field, ProtocolDescription, StructCheck, StructDescription, ValueStrings } from "../describe/types.js";
 
 export const FRAMEWORK_STATE = "channel.ic.framework_version";
 export const SERVICE_STATE = "channel.ic.service_version";
@@ -19,6 +20,9 @@ export const pipeTypes: ValueStrings = { 0: "INVALID", 1: "DATA", 2: "PARTIAL", 
 export const icMessageTypes: ValueStrings = {
   0: "NEGOTIATE", 1: "HEARTBEAT", 2: "KVP_EXCHANGE", 3: "SHUTDOWN", 4: "TIMESYNC", 5: "VSS", 6: "RDV", 7: "FCOPY", 8: "VM_SESSION",
 };
+
+/** What an answer's pairing shows of its request. */
+registerField({ filter: "ic.request_message_type", label: "Request message type", kind: "uint", width: 2, values: icMessageTypes });
 
 /** §3.5 */
 export const icStatus: ValueStrings = {
@@ -79,8 +83,8 @@ const negotiate: StructDescription = {
   // The guest's answer (one framework and one service version) fixes the versions of the channel (§3.6),
   // kept as (major << 16) | minor.
   effects: [
-    { set: FRAMEWORK_STATE, value: ref("chosen_framework"), when: and(isResponse, and(eq(ref("framework_version_count"), 1), eq(ref("message_version_count"), 1))) },
-    { set: SERVICE_STATE, value: ref("chosen_service"), when: and(isResponse, and(eq(ref("framework_version_count"), 1), eq(ref("message_version_count"), 1))) },
+    { set: FRAMEWORK_STATE, value: ref("chosen_framework"), when: and(isResponse, and(eq(ref("framework_version_count"), 1), eq(ref("message_version_count"), 1))), negotiated: "major.minor" },
+    { set: SERVICE_STATE, value: ref("chosen_service"), when: and(isResponse, and(eq(ref("framework_version_count"), 1), eq(ref("message_version_count"), 1))), negotiated: "major.minor" },
   ],
   checks: [
     { fails: gt(ref("framework_version_count"), 100), field: "framework_version_count", text: "framework version count {framework_version_count:raw} is above 100 (Linux rejects it)" },
@@ -88,7 +92,24 @@ const negotiate: StructDescription = {
   ],
 };
 
-// §4 heartbeat.
+// §4 heartbeat. Host requests count on from the previous request (the guest answers request + 1,
+// and the host continues from that answer): a gap is a missed beat, the same or a lower number a
+// repeat. Guest responses carry request + 1.
+const LAST_REQUEST = "channel.heartbeat.last_request_seq";
+const RESPONSE_DUE = "channel.heartbeat.expected_response_seq";
+const seq = ref("seq_num");
+const previous = state(LAST_REQUEST);
+const heartbeatCheck = (fails: Expr, text: string, args: Record<string, Expr>): StructCheck => ({
+  fails, text, field: "seq_num", severity: "warn", group: "sequence", args: Object.fromEntries(Object.entries(args).map(([name, value]) => [name, digits(value)])),
+});
+const heartbeatSequence: StructCheck[] = [
+  heartbeatCheck(and(isResponse, and(not(isUnknown(state(RESPONSE_DUE))), ne(seq, state(RESPONSE_DUE)))),
+    "heartbeat response carries {seq_num:raw}, expected {due} (request + 1)", { due: state(RESPONSE_DUE) }),
+  heartbeatCheck(and(not(isResponse), gt(seq, add(previous, 1))),
+    "heartbeat sequence {seq_num:raw} after {previous}: {missed} beat(s) missed", { previous, missed: sub(sub(seq, previous), 1) }),
+  heartbeatCheck(and(not(isResponse), le(seq, previous)),
+    "heartbeat sequence {seq_num:raw} repeats or goes back (previous {previous})", { previous }),
+];
 const heartbeat: StructDescription = {
   name: "Heartbeat", key: "heartbeat", prefix: "heartbeat", label: "Heartbeat",
   fields: [
@@ -98,7 +119,11 @@ const heartbeat: StructDescription = {
   ],
   minSize: 8,
   info: "IC heartbeat seq {seq_num:raw}",
-  hooks: ["heartbeat.sequence"],
+  checks: heartbeatSequence,
+  effects: [
+    { set: LAST_REQUEST, value: ref("seq_num"), when: not(isResponse) },
+    { set: RESPONSE_DUE, value: add(ref("seq_num"), 1), when: not(isResponse) },
+  ],
 };
 
 // §5 shutdown.
@@ -411,4 +436,4 @@ export const icMessage: StructDescription = {
   ],
 };
 
-export const icProtocol: ProtocolDescription = { name: "ic", short: "IC", label: "Hyper-V Integration Components", root: icMessage };
+export const icProtocol: ProtocolDescription = { name: "ic", short: "IC", label: "Hyper-V Integration Components", root: icMessage, messageType: ["ic.message_type"] };

@@ -2,7 +2,6 @@
 // copy, one IC description for all six channels.
 
 import { registerDeviceProtocol } from "../devices.js";
-import "./hooks.js";
 import { icProtocol } from "./ic.js";
 
 const IN_BAND = 6;

@@ -42,7 +42,7 @@ registerDeviceProtocol("keyboard", keyboardProtocol, {
   recognise: recogniseKeyboard,
 });
 registerDeviceProtocol("mouse", synthhidProtocol, {
-  note: "decoded (pipe header, all 5 synthhid messages; HID attributes and descriptor, report descriptor items; input reports in the standard 7-byte absolute-mouse layout only)",
+  note: "decoded (pipe header, all 5 synthhid messages; HID attributes and descriptor, report descriptor items; input reports read by the captured report descriptor: X, Y, buttons, wheel, report id; else in the standard 7-byte absolute-mouse layout)",
   recognise: recogniseSynthhid,
 });
 

@@ -48,7 +48,7 @@ const protocolResponse = msg("ProtocolResponse", "protocol_response", [
   flagsOf("u32", [{ mask: 1, key: "accepted", label: "Accepted" }])("status", "Status"),
 ], {
   info: "{status:bits}", size: 4, minSize: 4,
-  effects: [{ set: "channel.kbd.version", value: state("channel.kbd.version_requested"), when: bitSet("status", 1) }],
+  effects: [{ set: "channel.kbd.version", value: state("channel.kbd.version_requested"), when: bitSet("status", 1), negotiated: "major.minor" }],
 });
 
 const UNICODE = 0x1;
@@ -103,4 +103,4 @@ export const keyboardMessage: StructDescription = {
   ],
 };
 
-export const keyboardProtocol: ProtocolDescription = { name: "kbd", short: "KBD", label: "Synthetic keyboard", root: keyboardMessage };
+export const keyboardProtocol: ProtocolDescription = { name: "kbd", short: "KBD", label: "Synthetic keyboard", root: keyboardMessage, messageType: ["kbd.msg_type"] };

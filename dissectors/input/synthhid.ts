@@ -1,13 +1,14 @@
 // The synthetic mouse (synthhid, devices.md §12): pipe header (§2.1), an 8-byte synthhid header
 // (type, size of the body), then the body. Offsets in the comments are from the payload start.
-// The HID report descriptor is decoded into its short items (HID 1.11 §6.2.2.2); input reports are
-// shown with the standard Hyper-V absolute-mouse layout (§12.3): decoding a report against an
-// arbitrary captured descriptor needs a bit-level interpreter the description language does not have.
+// The HID report descriptor is decoded into its short items (HID 1.11 §6.2.2.2), and input reports
+// are read as the captured descriptor lays them out (hid-layout.ts), else in the standard Hyper-V
+// absolute-mouse layout (§12.3).
 
 import {
   add, and, array, offset, remaining, bitAnd, bytes, choice, computed, enumOf, eq, flagsOf, gt, hasBytes, hex, i16, i32, i8, mux, ne, not, or, peek, ref, reserved, state, struct, sub, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
+import { descriptorEffects, descriptorReset, describedLayout, describedReport } from "./hid-layout.js";
 
 const P = "synthhid";
 
@@ -30,7 +31,7 @@ const protocolResponse = msg("ProtocolResponse", "protocol_response", [
   version, u8("approved", "Approved", { values: { 0: "rejected", 1: "accepted" } }),
 ], {
   info: "{version_requested} {approved}", minSize: 5,
-  effects: [{ set: "channel.synthhid.version", value: ref("version_requested"), when: ne(ref("approved"), 0) }],
+  effects: [{ set: "channel.synthhid.version", value: ref("version_requested"), when: ne(ref("approved"), 0), negotiated: "major.minor" }],
 });
 
 // HID report descriptor items: the prefix byte holds the data size (bits 0-1: 0, 1, 2 or 4 bytes),
@@ -102,11 +103,7 @@ export const hidItem: StructDescription = {
   ],
   sizeFrom: mux(isLong, add(3, ref("long_size")), add(1, dataSize)),
   checks: [{ fails: and(eq(ref("item_type"), 3), not(isLong)), field: "prefix", text: "HID item prefix {prefix} has the reserved type 3" }],
-  effects: [
-    { set: "channel.synthhid.usage_page", value: ref("value"), when: itemIs(0x04) },
-    { set: "channel.synthhid.report_size", value: ref("value"), when: itemIs(0x74) },
-    { set: "channel.synthhid.report_count", value: ref("value"), when: itemIs(0x94) },
-  ],
+  effects: descriptorEffects,
 };
 
 /** The descriptor's bytes, then the same bytes as items (the encoder takes the bytes only). */
@@ -144,6 +141,8 @@ const hidDescriptor: StructDescription = {
     array("descriptors", "Class descriptors", descriptorEntry, { count: ref("b_num_descriptors") }),
   ],
   sizeFrom: ref("b_length"),
+  // The report descriptor follows: its parser starts afresh.
+  effects: descriptorReset,
 };
 
 const deviceInfo = msg("InitialDeviceInfo", "device_info", [
@@ -161,9 +160,9 @@ const mouseButtons = [
   { mask: 0x01, key: "left", label: "left" }, { mask: 0x02, key: "right", label: "right" }, { mask: 0x04, key: "middle", label: "middle" },
   { mask: 0x08, key: "button4", label: "button 4" }, { mask: 0x10, key: "button5", label: "button 5" },
 ];
-/** §12.3: the standard Hyper-V 7-byte absolute mouse report. */
+/** §12.3: the standard Hyper-V 7-byte absolute mouse report, when no report descriptor placed X and Y. */
 const mouseReport: StructDescription = {
-  name: "MouseReport", key: "mouse", prefix: `${P}.mouse`, label: "Mouse report (standard Hyper-V layout)",
+  name: "MouseReport", key: "mouse", prefix: `${P}.mouse`, label: "Mouse report (standard Hyper-V 7-byte layout: no report descriptor seen on this channel)",
   fields: [
     flagsOf("u8", mouseButtons)("buttons", "Buttons"),
     u16("x", "X (absolute, 0-32767)"),
@@ -172,9 +171,11 @@ const mouseReport: StructDescription = {
   ],
   info: "mouse X={x:raw} Y={y:raw} buttons {buttons:bits}",
 };
+const describedMouseReport = describedReport(`${P}.input`, mouseButtons);
 const inputReport = msg("InputReport", "input_report", [
   // The decoded view first, then the bytes at the same place (the encoder writes the bytes last).
-  struct("mouse", "Mouse report", mouseReport, { at: 0, length: 7, when: eq(ref("size"), 7) }),
+  struct("mouse", mouseReport.label!, mouseReport, { at: 0, length: 7, when: and(not(describedLayout), eq(ref("size"), 7)) }),
+  struct("input", describedMouseReport.label!, describedMouseReport, { at: 0, length: ref("size"), when: describedLayout }),
   bytes("report", "Report", ref("size"), { at: 0 }),
 ], { checks: [{ fails: gt(ref("size"), 16), field: "report", text: "input report of {size:raw} bytes is beyond the 16-byte maximum" }] });
 
@@ -213,4 +214,4 @@ export const synthhidMessage: StructDescription = {
   info: "SYNTHHID",
 };
 
-export const synthhidProtocol: ProtocolDescription = { name: "synthhid", short: "SYNTHHID", label: "Synthetic mouse (synthhid)", root: synthhidMessage };
+export const synthhidProtocol: ProtocolDescription = { name: "synthhid", short: "SYNTHHID", label: "Synthetic mouse (synthhid)", root: synthhidMessage, messageType: ["synthhid.msg_type"] };

@@ -3,7 +3,6 @@
 
 import { registerDeviceProtocol } from "../devices.js";
 import { addToTable } from "../tables.js";
-import "./hooks.js";
 import { nvspProtocol, nvspVersions } from "./nvsp.js";
 import { rndisProtocol } from "./rndis.js";
 

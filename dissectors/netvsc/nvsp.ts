@@ -4,7 +4,7 @@
 // ring packet's type (11 = completion, 7 = transfer pages, 9 = GPA direct).
 
 import {
-  add, and, array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, handoff, hasBytes, hex, lt, mul, mux, ne, not, offset, onlyWhen, peek, ref, remaining, reserved, state, struct, u16, u32, u64, u8,
+  add, and, array, bitSet, bytes, choice, digits, enumOf, eq, flagsOf, ge, gt, handoff, hasBytes, hex, lookup, lt, mul, mux, ne, not, offset, onlyWhen, peek, ref, remaining, reserved, state, struct, u16, u32, u64, u8,
 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 import { ndisHeader, oidNames } from "./oids.js";
@@ -61,12 +61,12 @@ const initComplete = msg("InitComplete", "init_complete", [
   status,
 ], {
   info: "{status}",
-  effects: [{ set: "channel.nvsp.version", value: state("channel.nvsp.version_requested"), when: eq(ref("status"), 1) }],
+  effects: [{ set: "channel.nvsp.version", value: state("channel.nvsp.version_requested"), when: eq(ref("status"), 1), negotiated: "major.minor" }],
 });
 
 const ndisVersion = msg("SendNdisVersion", "ndis_version", [u32("ndis_major_ver", "NDIS major version"), u32("ndis_minor_ver", "NDIS minor version")], {
   info: "{ndis_major_ver:raw}.{ndis_minor_ver:raw}",
-  effects: [{ set: "channel.ndis.version", value: add(mul(ref("ndis_major_ver"), 0x10000), ref("ndis_minor_ver")) }],
+  effects: [{ set: "channel.ndis.version", value: add(mul(ref("ndis_major_ver"), 0x10000), ref("ndis_minor_ver")), negotiated: "major.minor" }],
 });
 
 const sendRecvBuf = msg("SendReceiveBuffer", "send_recv_buf", [gpadl, bufferId, reserved("u16")], {
@@ -291,6 +291,10 @@ export const nvspBodies: Record<number, StructDescription> = {
   135: pdApi, 136: pdPostBatch,
 };
 
+/** The last message type each NVSP version defines (net-storage.md A1/A2); a newer type is worth a note. */
+const LAST_TYPE_OF_VERSION = { 0x2: 108, 0x30002: 127, 0x40000: 130, 0x50000: 134, 0x60000: 134, 0x60001: 136 };
+const lastTypeOfVersion = lookup(LAST_TYPE_OF_VERSION, state("channel.nvsp.version"));
+
 export const nvspMessage: StructDescription = {
   name: "NvspMessage", key: "msg", prefix: N, label: "NVSP message",
   fields: [
@@ -305,8 +309,11 @@ export const nvspMessage: StructDescription = {
     { namespace: "nvsp", role: "request", id: ref("trans_id"), when: and(ne(ref("type"), 0xb), bitSet("flags", 1)) },
     { namespace: "nvsp", role: "response", id: ref("trans_id"), when: eq(ref("type"), 0xb) },
   ],
-  hooks: ["nvsp.version_check"],
+  checks: [{
+    fails: and(ge(ref("msg_type"), 100), gt(ref("msg_type"), lastTypeOfVersion)), field: "msg_type", severity: "note", group: "protocol",
+    text: "NVSP message type {msg_type:raw} is above {last}, the last one of the negotiated version", args: { last: digits(lastTypeOfVersion) },
+  }],
 };
 
-export const nvspProtocol: ProtocolDescription = { name: "nvsp", label: "NVSP", root: nvspMessage };
+export const nvspProtocol: ProtocolDescription = { name: "nvsp", label: "NVSP", root: nvspMessage, messageType: ["nvsp.msg_type"] };
 

@@ -219,4 +219,4 @@ export const rndisRoot: StructDescription = {
   fields: [array("messages", "RNDIS messages", rndisMessage)],
 };
 
-export const rndisProtocol: ProtocolDescription = { name: "rndis", label: "RNDIS", root: rndisRoot };
+export const rndisProtocol: ProtocolDescription = { name: "rndis", label: "RNDIS", root: rndisRoot, messageType: ["rndis.msg_type"] };

@@ -57,6 +57,6 @@ export const crashdumpPacket: StructDescription = {
   minSize: 32,
 };
 
-export const crashdumpProtocol: ProtocolDescription = { name: "crashdump", label: "Guest crash dump", short: "crashdump", root: crashdumpPacket };
+export const crashdumpProtocol: ProtocolDescription = { name: "crashdump", label: "Guest crash dump", short: "crashdump", root: crashdumpPacket, messageType: ["crashdump.message_type"] };
 
 

@@ -4,6 +4,7 @@
 
 import { add, ascii, bytes, choice, enumOf, eq, flagsOf, guid, hasBytes, hex, i16, i64, mux, ref, reserved, state, struct, u16, u64, u8 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
+import { instanceState } from "../devices.js";
 import { pipeDataLength, pipeHeader, trailingPadding } from "../hvsock/pipe.js";
 
 const P = "get";
@@ -139,8 +140,8 @@ export const getLogMessage: StructDescription = {
   info: "GET log {log_type} level {level:raw} {name_text:raw}: {message_text:raw}",
 };
 
-/** 1 when the channel is the GET log channel (set by the get.channel_kind hook from the offer's instance GUID). */
-const isLogChannel = eq(state("channel.get.log_channel"), 1);
+/** 1 when the channel is the GET log channel (its offer's instance GUID, devices.ts channel instances). */
+const isLogChannel = eq(state(instanceState({ short: "get_log" })), 1);
 
 const getChannelMessage: StructDescription = {
   name: "GetChannelMessage", key: "message", prefix: P, label: "GET channel message",
@@ -150,11 +151,11 @@ const getChannelMessage: StructDescription = {
 export const getPacket: StructDescription = {
   name: "GetPacket", key: "packet", prefix: P, label: "GET packet",
   fields: [
-    struct("pipe", "Pipe header", { ...pipeHeader, hooks: ["get.channel_kind"] }),
+    struct("pipe", "Pipe header", pipeHeader),
     struct("message", "GET message", getChannelMessage, { length: pipeDataLength }),
     trailingPadding(),
   ],
   minSize: 12,
 };
 
-export const getProtocol: ProtocolDescription = { name: "get", label: "Guest Emulation Transport", short: "GET", root: getPacket };
+export const getProtocol: ProtocolDescription = { name: "get", label: "Guest Emulation Transport", short: "GET", root: getPacket, messageType: ["get.message_type"] };

@@ -2,23 +2,10 @@
 // the guest crash-dump channel, the VMBus serial UART. All are message-mode pipes.
 
 import { registerDeviceProtocol } from "../devices.js";
-import { registerHooks } from "../hooks.js";
 import { pipeDataSize, u32At } from "../hvsock/pipe.js";
 import { crashdumpProtocol, crashdumpTypes } from "./crashdump.js";
 import { getProtocol, guestNotifications, hostNotifications, hostRequests } from "./get.js";
 import { serialProtocol } from "./serial.js";
-
-/** The GET log channel has GET's interface GUID and this instance GUID (devices.md §1, §18.2). */
-export const GET_LOG_INSTANCE = "aa5de534-d149-487a-9053-05972ba20a7c";
-
-registerHooks((environment) => ({
-  // The log channel differs from GET only by its offer's instance GUID, which the description
-  // language cannot read: this hook turns it into channel state for the layout choice.
-  "get.channel_kind": () => {
-    const channel = environment.session.channels.get(environment.record().relid);
-    environment.session.set("channel.get.log_channel", channel?.instanceGuid.toLowerCase() === GET_LOG_INSTANCE ? 1 : 0);
-  },
-}));
 
 const headerOf = (payload: Uint8Array): { version: number; type: number; id: number } =>
   ({ version: payload[8], type: payload[9], id: payload[10] | (payload[11] << 8) });

@@ -58,4 +58,4 @@ export const serialPacket: StructDescription = {
   minSize: 12,
 };
 
-export const serialProtocol: ProtocolDescription = { name: "serial", label: "VMBus serial port", short: "serial", root: serialPacket };
+export const serialProtocol: ProtocolDescription = { name: "serial", label: "VMBus serial port", short: "serial", root: serialPacket, messageType: ["serial.message_type"] };

@@ -3,7 +3,7 @@
 // registered in table "vscsi.data" under a key made of the opcode and what selects the layout.
 
 import {
-  add, array, ascii, bitAnd, bytes, choice, computed, enumOf, flagsOf, hasBytes, hex, min, mul, ne, ref, remaining, struct, sub, u16be, u32be, u64be, u8,
+  add, array, ascii, bitAnd, bytes, choice, computed, enumOf, flagsOf, hasBytes, hex, min, mul, ne, ref, remaining, struct, structSize, sub, u16be, u32be, u64be, u8,
 } from "../describe/dsl.js";
 import type { Expr, StructDescription } from "../describe/types.js";
 
@@ -281,9 +281,8 @@ export const prOutParameters: StructDescription = {
 
 export const blockData: StructDescription = {
   name: "BlockData", key: "blocks", prefix: `${P}.data`, label: "Block data",
-  fields: [bytes("block_data", "Block data", "rest")],
+  fields: [bytes("block_data", "Block data", "rest"), computed("u32")("block_data_length", "Data length", structSize, { unit: "bytes" })],
   info: "{block_data:len} bytes",
-  hooks: ["vscsi.data_length"],
 };
 
 export const otherData: StructDescription = {

@@ -5,13 +5,12 @@ import { registerDeviceProtocol } from "../devices.js";
 import { addToTable } from "../tables.js";
 import type { ProtocolDescription } from "../describe/types.js";
 import { dataDescriptions } from "./data.js";
-import "./hooks.js";
 import { ntStatus } from "./names.js";
 import { vscsiCdbProtocol } from "./scsi.js";
 import { vscsiSenseProtocol } from "./sense.js";
 import { PACKET_SIZE, SRB_SIZE, vstorPacket } from "./vstor.js";
 
-export const vstorProtocol: ProtocolDescription = { name: "vstor", short: "vstor", label: "vstor (StorVSC)", root: vstorPacket };
+export const vstorProtocol: ProtocolDescription = { name: "vstor", short: "vstor", label: "vstor (StorVSC)", root: vstorPacket, messageType: ["vstor.operation"] };
 
 /** A vstor packet: 48 or 64 bytes, a known operation, flags 0/1, and a status that fits the direction. */
 export function recogniseVstor(payload: Uint8Array, packetType: number): boolean {

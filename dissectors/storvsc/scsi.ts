@@ -213,4 +213,4 @@ export const cdbRoot: StructDescription = {
   effects: [{ set: DATA_KEY_STATE, value: add(mul(ref("opcode"), 0x1000), mux(isVpdInquiry, add(0x100, peek("u8", 2)), mux(hasServiceAction, bitAnd(peek("u8", 1), 0x1f), 0))) }],
 };
 
-export const vscsiCdbProtocol = { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root: cdbRoot };
+export const vscsiCdbProtocol = { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root: cdbRoot, messageType: ["vscsi.opcode"] };

@@ -2,7 +2,7 @@
 // It sits in the vmscsi response's 20-byte area (18 bytes before protocol 5.1), or in REQUEST SENSE data.
 
 import {
-  and, array, bitAnd, bytes, choice, enumOf, flagsOf, hasBytes, hex, min, ne, onlyWhen, ref, remaining, sameBytes, struct, u8,
+  add, and, array, bitAnd, bytes, choice, digits, enumOf, flagsOf, gt, hasBytes, hex, min, ne, onlyWhen, peek, ref, remaining, sameBytes, struct, structSize, u8,
 } from "../describe/dsl.js";
 import type { StructDescription } from "../describe/types.js";
 import { senseDescriptorTypes, senseKeys, senseResponseCodes, ascAscq } from "./names.js";
@@ -72,6 +72,8 @@ const unknownFormat: StructDescription = {
   fields: [bytes("bytes", "Sense bytes", "rest")],
 };
 
+const statedLength = add(8, peek("u8", 7));
+
 export const senseRoot: StructDescription = {
   name: "Sense", key: "sense", prefix: P, label: "Sense data",
   info: "{sense_key} {asc}/{ascq} {asc_ascq}",
@@ -82,9 +84,12 @@ export const senseRoot: StructDescription = {
   checks: [{
     fails: and(ne(bitAnd(ref("response_code"), 0x7e), 0x70), ne(bitAnd(ref("response_code"), 0x7e), 0x72)),
     field: "response_code", text: "response code {response_code:raw} is not sense data (0x70-0x73)",
+  }, {
+    // The additional length (byte 7) may promise more sense bytes than the vmscsi sense area holds.
+    fails: gt(statedLength, structSize), field: "additional_length", severity: "note", group: "protocol",
+    text: "sense data states {stated} bytes; only {held} are in the buffer (the vmscsi sense area holds 20, 18 before 5.1)",
+    args: { stated: digits(statedLength), held: digits(structSize) },
   }],
-
-  hooks: ["vscsi.sense"],
 };
 
 export const vscsiSenseProtocol = { name: "vscsi", short: "SCSI", label: "SCSI (vscsi)", root: senseRoot };

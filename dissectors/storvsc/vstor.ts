@@ -4,7 +4,8 @@
 
 import { registerField } from "../describe/fields.js";
 import {
-  and, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, handoff, hasBytes, hex, isUnknown, min, mux, ne, not, onlyWhen, or, peek, ref, sizeAtLeast, state, struct, u16, u32, u8,
+  and, bitAnd, bitSet, bytes, choice, computedText, digits, enumOf, eq, flagsOf, ge, gt, handoff, hasBytes, hex, isUnknown, join, le, min, mux, ne, not, onlyWhen, or, peek, ref,
+  shr, sizeAtLeast, state, struct, structSize, textIf, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { Expr, StructDescription } from "../describe/types.js";
 import {
@@ -103,8 +104,8 @@ export const versionRequest: StructDescription = {
 export const versionResponse: StructDescription = {
   ...versionRequest,
   effects: [
-    { set: VERSION_STATE, value: ref("major_minor"), when: and(eq(ref("status"), 0), ne(ref("major_minor"), 0)) },
-    { set: VERSION_STATE, value: state(PROPOSED_STATE), when: and(eq(ref("status"), 0), eq(ref("major_minor"), 0)) },
+    { set: VERSION_STATE, value: ref("major_minor"), when: and(eq(ref("status"), 0), ne(ref("major_minor"), 0)), negotiated: "major8.minor8" },
+    { set: VERSION_STATE, value: state(PROPOSED_STATE), when: and(eq(ref("status"), 0), eq(ref("major_minor"), 0)), negotiated: "major8.minor8" },
   ],
 };
 
@@ -212,8 +213,17 @@ const pairing: StructDescription = {
     show: { operation: "vstor.request_operation" }, state: ["operation", "data_key"], say: "for {answers}",
   },
   effects: [{ set: WIN8_STATE, value: win8Rule }, { set: DATA_KEY_STATE, value: 0 }],
-  hooks: ["vstor.layout"],
 };
+
+/** The operation this packet is about: its own, or for a completion its request's. */
+const concernedOperation = mux(eq(ref("operation"), 1), state(REQUEST_OPERATION), ref("operation"));
+const version = state(VERSION_STATE);
+const layoutName = textIf(win8, `Win8+ (${SRB_SIZE.win8}-byte request block)`, `pre-Win8 (${SRB_SIZE.pre}-byte request block)`);
+/** Which vmscsi layout an SRB packet uses and the rule that chose it. */
+const layout = computedText("layout", "Request-block layout", textIf(versionKnown,
+  join(layoutName, ", negotiated ", digits(shr(version, 8)), ".", digits(bitAnd(version, 0xff))),
+  join(layoutName, ", from the ", digits(structSize), `-byte packet (no negotiation seen; ${PACKET_SIZE.win8} bytes or more = Win8+)`),
+), { when: and(ge(concernedOperation, 3), le(concernedOperation, 6)), description: "Which vmscsi layout was used and the rule that chose it" });
 
 /** The data buffer's layout: from this packet's CDB, or for a completion from its request's. */
 const dataKeyOfPacket = mux(eq(ref("operation"), 1), state(REQUEST_DATA_KEY), state(DATA_KEY_STATE));
@@ -225,6 +235,7 @@ export const vstorPacket: StructDescription = {
     flagsOf("u32", [{ mask: 1, key: "request_completion", label: "REQUEST_COMPLETION" }])("flags", "Flags"),
     enumOf("u32", ntStatus)("status", "Status", { base: "hex" }),
     struct("pairing", "Request/response", pairing),
+    layout,
     choice("body", "Payload", ref("operation"), bodies, { default: unknownPayload }),
     bytes("padding", "Padding (beyond the payload's layout)", "rest", { when: hasBytes(1) }),
     handoff("data", "SCSI data", "vscsi.data", { attached: [2], by: dataKeyOfPacket, when: gt(dataKeyOfPacket, 0) }),
@@ -239,6 +250,8 @@ export const vstorPacket: StructDescription = {
   pairing: {
     namespace: "vstor", role: "request", id: ref("trans_id"), when: and(ge(ref("operation"), 2), ne(ref("trans_id"), 0)),
     keep: { operation: ref("operation"), data_key: state(DATA_KEY_STATE) }, text: "{operation} {layers}",
+    // Response times per SCSI command, as tshark's -z scsi,srt.
+    type: ["vscsi.opcode", "vstor.operation"],
   },
 };
 

@@ -1,7 +1,6 @@
 // Synthetic video (class da0a7802-…, devices.md §13).
 
 import { registerDeviceProtocol } from "../devices.js";
-import "./hooks.js";
 import { synthvidProtocol } from "./synthvid.js";
 
 const u32At = (payload: Uint8Array, at: number): number | undefined =>

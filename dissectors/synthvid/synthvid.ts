@@ -4,7 +4,8 @@
 // Offsets in the comments are from the body start (payload offset 16).
 
 import {
-  add, and, array, bytes, ceilDiv, choice, computed, enumOf, eq, flagsOf, gt, hasBytes, hex, i32, isUnknown, mul, mux, ne, not, offset, ref, remaining, sizeAtLeast, state, struct, u16, u16be, u32, u64, u8,
+  add, and, array, bitAnd, bytes, ceilDiv, choice, computed, digits, enumOf, eq, flagsOf, gt, hasBytes, hex, i32, isUnknown, join, lookup, lt, mul, mux, nameIn, ne, not, offset, ref,
+  remaining, shr, sizeAtLeast, state, struct, u16, u16be, u32, u64, u8,
 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 
@@ -41,7 +42,7 @@ const versionResponse = msg("VersionResponse", "version_response", [
   u8("max_video_outputs", "Maximum video outputs"),
 ], {
   info: "{version} {is_accepted}", minSize: 6,
-  effects: [{ set: VERSION_STATE, value: ref("version"), when: ne(ref("is_accepted"), 0) }],
+  effects: [{ set: VERSION_STATE, value: ref("version"), when: ne(ref("is_accepted"), 0), negotiated: "minor.major" }],
   pairing: { namespace: "synthvid", role: "response", id: 1 },
 });
 
@@ -97,7 +98,7 @@ const pointerShape = msg("PointerShape", "pointer_shape", [
   u32("height", "Height", { unit: "pixels" }),
   u32("hot_x", "Hotspot X"),
   u32("hot_y", "Hotspot Y"),
-  computed("u32")("expected_pixel_bytes", "Bytes of the whole image", mux(isArgb, mul(mul(ref("width"), ref("height")), 4), mul(mul(ceilDiv(ref("width"), 8), ref("height")), 2)), { unit: "bytes" }),
+  computed("u64")("expected_pixel_bytes", "Bytes of the whole image", mux(isArgb, mul(mul(ref("width"), ref("height")), 4), mul(mul(ceilDiv(ref("width"), 8), ref("height")), 2)), { unit: "bytes" }),
   bytes("pixel_data", "Pixel data (this part)", "rest"),
 ], { info: "{width:raw}x{height:raw} {cursor_flags} part {part_index}", minSize: 18 });
 
@@ -184,6 +185,18 @@ export const synthvidBodies: Record<number, StructDescription> = {
   15: empty("CapabilityRequest", "capability_request", 15, "request", "CAPABILITY_REQUEST"), 16: capabilityResponse,
 };
 
+/**
+ * The feature level (major << 16 | minor & 0xFF, as OpenVMM compares) each message needs, and the
+ * version named (devices.md §13.1, §13.3): a message the negotiated version lacks is worth a note.
+ */
+const NEEDED_LEVEL = { 11: 0x30003, 12: 0x30003, 13: 0x30004, 14: 0x30004, 15: 0x30005, 16: 0x30005 };
+const NEEDED_VERSION: ValueStrings = {
+  11: "3.3", 12: "3.3", 13: "3.4 (Linux asks only from 3.5)", 14: "3.4 (Linux asks only from 3.5)", 15: "3.5", 16: "3.5",
+};
+/** synthvid u32 = (minor << 16) | major. */
+const negotiated = state(VERSION_STATE);
+const negotiatedLevel = add(mul(bitAnd(negotiated, 0xffff), 0x10000), bitAnd(shr(negotiated, 16), 0xff));
+
 const synthvidBody: StructDescription = {
   name: "SynthvidMessage", key: "msg", prefix: P, label: "synthvid message",
   fields: [
@@ -196,7 +209,11 @@ const synthvidBody: StructDescription = {
   ],
   minSize: 8,
   info: "{msg_type}",
-  hooks: ["synthvid.version_check"],
+  checks: [{
+    fails: lt(negotiatedLevel, lookup(NEEDED_LEVEL, ref("msg_type"))), field: "msg_type", severity: "note", group: "protocol",
+    text: "synthvid message {type} needs version {needed}; the channel negotiated {negotiated}",
+    args: { type: digits(ref("msg_type")), needed: nameIn(NEEDED_VERSION, ref("msg_type")), negotiated: join(digits(bitAnd(negotiated, 0xffff)), ".", digits(shr(negotiated, 16))) },
+  }],
 };
 
 export const synthvidPacket: StructDescription = {
@@ -212,4 +229,4 @@ export const synthvidPacket: StructDescription = {
   info: "SYNTHVID",
 };
 
-export const synthvidProtocol: ProtocolDescription = { name: "synthvid", short: "SYNTHVID", label: "Synthetic video (synthvid)", root: synthvidPacket };
+export const synthvidProtocol: ProtocolDescription = { name: "synthvid", short: "SYNTHVID", label: "Synthetic video (synthvid)", root: synthvidPacket, messageType: ["synthvid.msg_type"] };

@@ -70,7 +70,7 @@ export const vmbfsPacket: StructDescription = {
   minSize: 16,
 };
 
-export const vmbfsProtocol: ProtocolDescription = { name: "vmbfs", label: "VMBus file system (IMC)", short: "vmbfs", root: vmbfsPacket };
+export const vmbfsProtocol: ProtocolDescription = { name: "vmbfs", label: "VMBus file system (IMC)", short: "vmbfs", root: vmbfsPacket, messageType: ["vmbfs.message_type"] };
 
 /** An in-band pipe Data packet whose vmbfs header has a known type and a zero reserved word. */
 export function recogniseVmbfs(payload: Uint8Array, packetType: number): boolean {

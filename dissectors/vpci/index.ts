@@ -1,7 +1,6 @@
 // PCI pass-through (class 44c4f61d-…): the vPCI protocol in the ring (devices.md §14).
 
 import { registerDeviceProtocol } from "../devices.js";
-import "./hooks.js";
 import { VPCI_BASE, vpciProtocol } from "./vpci.js";
 
 const IN_BAND = 6;

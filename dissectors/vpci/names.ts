@@ -1,7 +1,9 @@
 // Names of PCI functions commonly passed through to Hyper-V guests (vendor:device), for summaries.
 // Device names follow the PCI ID repository's wording where known; shown as a generated field.
 
-export const pciDeviceNames: Readonly<Record<string, string>> = {
+import type { ValueStrings } from "../describe/types.js";
+
+const namesByText: Readonly<Record<string, string>> = {
   "15b3:1004": "Mellanox ConnectX-3 VF",
   "15b3:1016": "Mellanox ConnectX-4 Lx VF",
   "15b3:1018": "Mellanox ConnectX-5 VF",
@@ -26,4 +28,7 @@ export const pciDeviceNames: Readonly<Record<string, string>> = {
   "8086:1889": "Intel E810 VF (iavf)",
 };
 
-export const hex4 = (value: number): string => value.toString(16).padStart(4, "0");
+/** The names keyed by (vendor << 16) | device, as the description computes the key. */
+export const pciDeviceNames: ValueStrings = Object.fromEntries(
+  Object.entries(namesByText).map(([id, name]) => [parseInt(id.replace(":", ""), 16), name]),
+);

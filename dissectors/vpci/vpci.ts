@@ -6,8 +6,10 @@
 
 import { registerField } from "../describe/fields.js";
 import {
-  and, array, bitAnd, bitSet, bytes, choice, enumOf, eq, flagsOf, gt, hasBytes, hex, isUnknown, lt, min, mux, ne, not, or, peek, ref, remaining, state, struct, u16, u32, u64, u8,
+  add, and, array, bitAnd, bitSet, bytes, choice, computedText, digits, enumOf, eq, flagsOf, gt, hasBytes, hex, isUnknown, join, known, lt, min, mul, mux, nameIn, ne,
+  not, or, peek, ref, remaining, state, struct, textIf, u16, u32, u64, u8,
 } from "../describe/dsl.js";
+import { pciDeviceNames } from "./names.js";
 import type { Expr, Field, ProtocolDescription, ScalarField, StructDescription, ValueStrings } from "../describe/types.js";
 
 const P = "vpci";
@@ -81,10 +83,17 @@ const deviceFields = (): Field[] => [
   ...slotFields(),
   hex("u32")("serial_number", "Serial number (Linux: slot name)"),
 ];
+/** A function's "vendor:device" id and its name: the device's own, else its vendor's, as generated fields. */
+const pciId = add(mul(ref("vendor_id"), 0x10000), ref("device_id"));
+const deviceNames: Field[] = [
+  computedText("pci_id", "PCI id (vendor:device)", join(digits(ref("vendor_id"), 16, 4), ":", digits(ref("device_id"), 16, 4))),
+  computedText("device_name", "Device name", textIf(known(pciDeviceNames, pciId), nameIn(pciDeviceNames, pciId),
+    textIf(known(pciVendors, ref("vendor_id")), join(nameIn(pciVendors, ref("vendor_id")), " device"), "unknown device"))),
+];
 const deviceInfo = "{pci_id:raw} ({device_name:raw})";
 const functionDescription: StructDescription = {
-  name: "FunctionDescription", key: "function", prefix: `${P}.dev`, label: "Function", size: 20, fields: deviceFields(),
-  info: deviceInfo, hooks: ["vpci.device_name"],
+  name: "FunctionDescription", key: "function", prefix: `${P}.dev`, label: "Function", size: 20, fields: [...deviceFields(), ...deviceNames],
+  info: deviceInfo,
 };
 const functionDescription2: StructDescription = {
   name: "FunctionDescription2", key: "function2", prefix: `${P}.dev`, label: "Function (v2)", size: 28,
@@ -93,8 +102,9 @@ const functionDescription2: StructDescription = {
     flagsOf("u32", [{ mask: 1, key: "numa_valid", label: "NUMA affinity valid" }])("dev_flags", "Flags"),
     u16("virtual_numa_node", "Virtual NUMA node"),
     hex("u16")("reserved2", "Reserved"),
+    ...deviceNames,
   ],
-  info: deviceInfo, hooks: ["vpci.device_name"],
+  info: deviceInfo,
 };
 const busRelations = (name: string, key: string, element: StructDescription) => msg(name, key, [
   u32("device_count", "Function count"),
@@ -313,7 +323,7 @@ const replies: Record<number, StructDescription> = {
   0x11: statusOnly("ReleaseResourcesReply", "release_resources"),
   0x13: reply("QueryProtocolVersionReply", "query_version", [status, enumOf("u32", vpciVersions)("protocol_version", "Host's protocol version", { base: "hex", when: hasBytes(4) })], {
     info: "{status}",
-    effects: [{ set: VERSION_STATE, value: state(REQUEST_VERSION), when: and(eq(ref("status"), 0), not(isUnknown(state(REQUEST_VERSION)))) }],
+    effects: [{ set: VERSION_STATE, value: state(REQUEST_VERSION), when: and(eq(ref("status"), 0), not(isUnknown(state(REQUEST_VERSION)))), negotiated: vpciVersions }],
   }),
   0x14: createInterruptReply, 0x17: createInterruptReply, 0x1b: createInterruptReply,
   0x15: statusOnly("DeleteInterruptReply", "delete_interrupt"),
@@ -362,4 +372,4 @@ export const vpciPacket: StructDescription = {
   info: "vPCI",
 };
 
-export const vpciProtocol: ProtocolDescription = { name: "vpci", short: "vPCI", label: "vPCI (PCI pass-through)", root: vpciPacket };
+export const vpciProtocol: ProtocolDescription = { name: "vpci", short: "vPCI", label: "vPCI (PCI pass-through)", root: vpciPacket, messageType: ["vpci.msg_type"] };

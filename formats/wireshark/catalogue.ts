@@ -5,6 +5,7 @@
 import { lookupField } from "../../dissectors/describe/fields.js";
 import { filterOf } from "../../dissectors/describe/fields.js";
 import type { Field, Pairing, ProtocolDescription, StructDescription, ValueStrings } from "../../dissectors/describe/types.js";
+import { PAIRING_FIELD_SUFFIXES } from "../../dissectors/describe/pairing.js";
 import { allDevices, deviceDisplayName, HV_SOCKET } from "../../dissectors/devices.js";
 import { keyedTables } from "../../dissectors/tables.js";
 import type { FieldInfo } from "../../dissectors/tree.js";
@@ -15,7 +16,7 @@ export interface Catalogue {
   fields: Map<string, FieldInfo>;
   /** Our protocols by filter name (each becomes a Proto). */
   protocols: Map<string, ProtocolDescription>;
-  devices: Array<{ guid: string; short: string; name: string; protocol?: ProtocolDescription }>;
+  devices: Array<{ guid: string; short: string; name: string; protocol?: ProtocolDescription; unpublished?: boolean }>;
   tables: Map<string, Map<number, ProtocolDescription>>;
 }
 
@@ -39,7 +40,7 @@ export const elementNodeFilter = (description: StructDescription): string =>
 
 function walkField(catalogue: Catalogue, field: Field, prefix: string): void {
   switch (field.kind) {
-    case "scalar": case "blob": return addField(catalogue, filterOf(field, prefix));
+    case "scalar": case "blob": case "bits": return addField(catalogue, filterOf(field, prefix));
     case "struct": addField(catalogue, filterOf(field, prefix)); return walkStruct(catalogue, field.struct);
     case "array": addField(catalogue, filterOf(field, prefix)); addField(catalogue, elementNodeFilter(field.element)); return walkStruct(catalogue, field.element);
     case "switch":
@@ -58,7 +59,7 @@ export function walkStruct(catalogue: Catalogue, description: StructDescription)
   catalogue.structs.set(description, catalogue.structs.size + 1);
   const pairings = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing];
   for (const pairing of pairings as Pairing[]) {
-    for (const suffix of ["request_in", "time", "answers"]) addField(catalogue, `${pairing.namespace}.${suffix}`);
+    for (const suffix of PAIRING_FIELD_SUFFIXES) addField(catalogue, `${pairing.namespace}.${suffix}`);
     for (const filter of Object.values(pairing.show ?? {})) addField(catalogue, filter);
   }
   for (const field of description.fields) walkField(catalogue, field, description.prefix);
@@ -85,7 +86,7 @@ export function catalogueFrom(root: StructDescription, generated: readonly strin
   walkStruct(catalogue, root);
   for (const filter of generated) addField(catalogue, filter);
   for (const device of [...allDevices(), HV_SOCKET]) {
-    catalogue.devices.push({ guid: device.guid, short: device.short, name: deviceDisplayName(device), protocol: device.protocol });
+    catalogue.devices.push({ guid: device.guid, short: device.short, name: deviceDisplayName(device), protocol: device.protocol, unpublished: device.specification === "none-public" });
     if (device.protocol) walkProtocol(catalogue, device.protocol);
   }
   return catalogue;

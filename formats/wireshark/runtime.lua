@@ -93,6 +93,8 @@ local function eval(e, scope)
   if op == "!" then return truth(eval(e.a, scope)) and 0 or 1 end
   if op == "peek" then return PEEK(e, scope) end
   if op == "if" then if truth(eval(e.c, scope)) then return eval(e.a, scope) end return eval(e.b, scope) end
+  if op == "lookup" then return e.table[eval(e.a, scope)] or 0 / 0 end
+  if op == "known" then return e.vs[eval(e.a, scope)] ~= nil and 1 or 0 end
   return BINARY[op](eval(e.a, scope), eval(e.b, scope))
 end
 
@@ -114,6 +116,41 @@ setmetatable(NULL_ITEM, { __index = function() return function() return NULL_ITE
 local function expert_add(tree, kind, text)
   if ctx.dry then return end
   tree:add_proto_expert_info(EXPERTS[kind], text)
+end
+
+-- An integer beyond 2^53 as JavaScript writes it: the fewest digits that read back as the same double, then zeros.
+local function js_big_integer(v)
+  for precision = 0, 16 do
+    local text = string.format("%." .. precision .. "e", v)
+    if tonumber(text) == v then
+      local sign, first, rest, exponent = text:match("^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+      local digits = first .. rest
+      return sign .. digits .. string.rep("0", tonumber(exponent) + 1 - #digits)
+    end
+  end
+  return string.format("%.0f", v)
+end
+
+-- A number as JavaScript writes it (the decoder's texts are made there).
+local function js_number(v)
+  if v ~= v then return "NaN" end
+  if v == math.huge then return "Infinity" end
+  if v == -math.huge then return "-Infinity" end
+  if v == math.floor(v) and math.abs(v) < 1e21 then
+    if math.abs(v) <= 2 ^ 53 then return string.format("%.0f", v) end
+    return js_big_integer(v)
+  end
+  return tostring(v)
+end
+
+-- An empty range at a position (generated items, empty nodes); a position a damaged offset put past the data is its end.
+local function empty_at(pos)
+  return ctx.tvb(math.min(pos, ctx.tvb:len()), 0)
+end
+
+-- An item's length up to a position, within the data (a damaged offset may have moved the position past it).
+local function set_length(item, start, stop)
+  item:set_len(math.max(0, math.min(stop, ctx.tvb:len()) - math.min(start, ctx.tvb:len())))
 end
 
 local function out_of_bytes(tree, scope, what, needed)
@@ -151,20 +188,22 @@ local function short_text(entry)
   if info and info.kind == "filetime" then return filetime_text(v) end
   if info and info.kind == "bool" then return to_number(v) ~= 0 and "True" or "False" end
   if info and info.vs and type(v) ~= "userdata" then
-    local name = VS[info.vs][to_number(v)]
-    if name then return name end
+    -- As display.ts: an enum value without a name is its plain number.
+    return VS[info.vs][to_number(v)] or js_number(to_number(v))
   end
   if info and info.kind == "guid" then return DEVICE_NAMES[v] or v end
   if info and info.kind == "string" then return '"' .. tostring(v) .. '"' end
   if info and info.base == "hex" and type(v) == "number" and info.width == 1 then return string.format("0x%02x", v) end
-  if info and info.base == "hex" and (type(v) == "number" or type(v) == "userdata") then return hex_of(v) end
+  -- As display.ts: a 64-bit value beyond 2^53 keeps its width's digits.
+  if info and info.base == "hex" and type(v) == "userdata" then return "0x" .. v:tohex(info.width * 2):lower() end
+  if info and info.base == "hex" and type(v) == "number" then return hex_of(v) end
   if info and info.unit == "bytes" and type(v) == "number" and v >= 1024 then
     local units, value, unit = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" }, v, 0
     while value >= 1024 and unit < #units do value, unit = value / 1024, unit + 1 end
     return string.format("%.0f bytes (%.2f %s)", v, value, units[unit])
   end
   if info and info.unit and type(v) == "number" then return string.format("%.0f", v) .. " " .. info.unit end
-  if type(v) == "userdata" then return tostring(v) end
+  if type(v) == "number" then return js_number(v) end
   return tostring(v)
 end
 
@@ -188,7 +227,7 @@ local function format_info(template, scope)
       return short_text(entry)
     end
     if not entry then return "?" end
-    if mode == "raw" then return tostring(entry.v) end
+    if mode == "raw" then return type(entry.v) == "number" and js_number(entry.v) or tostring(entry.v) end
     if mode == "len" then return tostring(entry.len or "?") end
     if mode == "bits" then
       local info = FIELDS[entry.f]
@@ -200,6 +239,43 @@ local function format_info(template, scope)
     end
     return short_text(entry)
   end))
+end
+
+-- Text expressions (dissectors/describe/text.ts): nil when the text has no value.
+local function digits(v, radix, width)
+  if v ~= v or v == math.huge or v == -math.huge then return nil end
+  v = v < 0 and math.ceil(v) or math.floor(v)
+  local pad = (width and width > 0) and ("0" .. width) or ""
+  if radix == 16 then return string.format("%" .. pad .. "x", v) end
+  local text = js_number(v)
+  return string.rep("0", (width or 0) - #text) .. text
+end
+
+local function text_eval(t, scope)
+  if type(t) == "string" then
+    if t:find("{", 1, true) then return format_info(t, scope) end
+    return t
+  end
+  if t.text == "number" then return digits(eval(t.value, scope), t.radix, t.width) end
+  if t.text == "name" then return t.vs[eval(t.key, scope)] end
+  if t.text == "join" then
+    local parts = {}
+    for i, part in ipairs(t.parts) do
+      parts[i] = text_eval(part, scope)
+      if parts[i] == nil then return nil end
+    end
+    return table.concat(parts)
+  end
+  if truth(eval(t.c, scope)) then return text_eval(t.a, scope) end
+  return text_eval(t.b, scope)
+end
+
+-- A check's words: its arguments ({name}) first, then the fields as in info templates.
+local function message(template, args, scope)
+  local filled = template:gsub("{([%w_]+)}", function(name)
+    if args and args[name] then return text_eval(args[name], scope) or "?" end
+  end)
+  return format_info(filled, scope)
 end
 
 -- Readers ---------------------------------------------------------------------------------------
@@ -287,13 +363,18 @@ local function region_length(len, scope)
   return eval(len, scope)
 end
 
+-- Bytes as characters of the same code (as display.ts reads ASCII fields), written in UTF-8.
+local function latin1(raw)
+  return (raw:gsub("[\128-\255]", function(c)
+    local b = c:byte()
+    return string.char(0xc0 + math.floor(b / 64), 0x80 + b % 64)
+  end))
+end
+
 local function read_blob_field(field, tree, scope)
   local wanted = region_length(field.len, scope)
-  if not (wanted >= 0) then
-    expert_add(tree, "malformed", field.label .. ": length is not valid")
-    ctx.failed = true
-    return
-  end
+  if not (wanted >= 0) then return expert_add(tree, "malformed", field.label .. ": length " .. js_number(wanted) .. " is not valid") end
+  if scope.pos > scope.stop then return out_of_bytes(tree, scope, field.label, wanted) end
   local available = math.min(wanted, scope.stop - scope.pos)
   local range = ctx.tvb(scope.pos, available)
   local pf, value = PF[field.f], nil
@@ -305,7 +386,7 @@ local function read_blob_field(field, tree, scope)
     if field.nul then value = value:match("^[^%z]*") end
     tree:add(pf, range, value)
   elseif field.t == "ascii" then
-    value = available > 0 and range:raw() or ""
+    value = available > 0 and latin1(range:raw()) or ""
     if field.nul then value = value:match("^[^%z]*") end
     tree:add(pf, range, value)
   elseif (field.t == "ipv4" and available == 4) or (field.t == "ipv6" and available == 16) or (field.t == "mac" and available == 6) then
@@ -320,7 +401,7 @@ local function read_blob_field(field, tree, scope)
     else value = tostring(range:ipv6()) end
   else
     value = available > 0 and range:bytes() or ByteArray.new()
-    if available > 0 then tree:add(pf, range) else tree:add(pf, ctx.tvb(scope.pos, 0)) end
+    if available > 0 then tree:add(pf, range) else tree:add(pf, empty_at(scope.pos)) end
   end
   remember(scope, field.key, field.f, value, available)
   if available < wanted then return out_of_bytes(tree, scope, field.label, wanted) end
@@ -329,7 +410,11 @@ end
 
 local function read_struct_field(field, tree, scope)
   local stop = scope.stop
-  if field.len ~= nil then stop = math.min(scope.stop, scope.pos + region_length(field.len, scope)) end
+  if field.len ~= nil then
+    local length = region_length(field.len, scope)
+    if not (length >= 0 and length < math.huge) then return expert_add(tree, "malformed", field.label .. ": length " .. js_number(length) .. " is not valid") end
+    stop = math.min(scope.stop, scope.pos + length)
+  end
   local used, child = decode_struct(S[field.s], tree, scope.pos, stop, scope, field.f)
   scope.children[#scope.children + 1] = child
   scope.pos = field.len ~= nil and stop or scope.pos + used
@@ -339,7 +424,7 @@ local function decode_elements(field, item, scope, wanted)
   local index = 0
   while index < wanted and not ctx.failed do
     if scope.pos >= scope.stop then
-      if field.count and not field.clip then out_of_bytes(item, scope, string.format("%s element %d of %d", field.label, index, wanted), 1) end
+      if field.count and not field.clip then out_of_bytes(item, scope, string.format("%s element %d of %s", field.label, index, js_number(wanted)), S[field.s].size or 1) end
       if field.count and field.clip and field.note then item:append_text(" " .. field.note) end
       break
     end
@@ -372,15 +457,11 @@ end
 
 local function read_array_field(field, tree, scope)
   local wanted = field.count and eval(field.count, scope) or math.huge
-  if not (wanted >= 0) then
-    expert_add(tree, "malformed", field.label .. ": count is not valid")
-    ctx.failed = true
-    return
-  end
+  if not (wanted >= 0) then return expert_add(tree, "malformed", field.label .. ": count " .. js_number(wanted) .. " is not valid") end
   local start = scope.pos
-  local item = tree:add(PF[field.f], ctx.tvb(scope.pos, 0), count_elements(field, scope, wanted))
+  local item = tree:add(PF[field.f], empty_at(scope.pos), count_elements(field, scope, wanted))
   local index = decode_elements(field, item, scope, wanted)
-  item:set_len(scope.pos - start)
+  set_length(item, start, scope.pos)
   remember(scope, field.key, field.f, index)
 end
 
@@ -414,9 +495,10 @@ local function call_protocol(protocol, tvb, start, stop, scope)
   ctx.tvb = saved
 end
 
-local function data_layer(tvb, start, stop, reason)
+-- Bytes no protocol takes: Wireshark's data layer, and the reason on the item that handed them over.
+local function data_layer(tree, tvb, start, stop, reason)
   Dissector.get("data"):call(tvb(start, stop - start):tvb(), ctx.pinfo, ctx.root)
-  expert_add(ctx.root, "undecoded", reason)
+  expert_add(tree, "undecoded", reason)
   ctx.info[#ctx.info + 1] = "→"
   ctx.info[#ctx.info + 1] = string.format("%d bytes of payload", stop - start)
 end
@@ -427,13 +509,15 @@ local function resolve(table_name, key)
     local channel = state.channels_offered[ctx.relid]
     if channel and channel.hvsock then device = DEVICES_BY_GUID["hvsock"] end
     if device and device.protocol then return device.protocol end
-    if device then return nil, device.short .. ": device protocol not decoded; payload shown as bytes" end
-    return nil, "device of this channel unknown; payload shown as bytes"
+    if device and device.unpublished then return nil, device.short .. ": no public specification of this device's protocol; payload shown as bytes" end
+    if device then return nil, device.short .. ": device protocol not decoded yet; payload shown as bytes" end
+    if ctx.class then return nil, "unknown device class " .. ctx.class .. "; payload shown as bytes" end
+    return nil, "device of this channel unknown (no offer seen, no --device given); payload shown as bytes"
   end
   local entries = TABLES[table_name]
   local protocol = entries and entries[key]
   if protocol then return protocol end
-  return nil, "no dissector in " .. table_name
+  return nil, "no dissector in " .. table_name .. " for " .. (key and string.format("0x%x", key) or "this payload")
 end
 
 local function read_handoff_field(field, tree, scope)
@@ -450,7 +534,7 @@ local function read_handoff_field(field, tree, scope)
           found = true
           local protocol, why = resolve(field.table, key)
           local tvb = chunk.range:tvb()
-          if protocol then call_protocol(protocol, tvb, 0, tvb:len(), scope) else data_layer(tvb, 0, tvb:len(), why) end
+          if protocol then call_protocol(protocol, tvb, 0, tvb:len(), scope) else data_layer(tree, tvb, 0, tvb:len(), why) end
         end
       end
     end
@@ -464,12 +548,20 @@ local function read_handoff_field(field, tree, scope)
   local stop = math.min(scope.stop, scope.pos + region_length(field.len, scope))
   if stop > scope.pos then
     local protocol, why = resolve(field.table, key)
-    if protocol then call_protocol(protocol, ctx.tvb, scope.pos, stop, scope) else data_layer(ctx.tvb, scope.pos, stop, why) end
+    if protocol then call_protocol(protocol, ctx.tvb, scope.pos, stop, scope) else data_layer(tree, ctx.tvb, scope.pos, stop, why) end
   end
   scope.pos = math.max(scope.pos, stop)
 end
 
+local function read_computed_text(field, tree, scope)
+  local value = text_eval(field.text, scope)
+  if value == nil then return end
+  tree:add(PF[field.f], empty_at(scope.pos), value):set_generated()
+  remember(scope, field.key, field.f, value)
+end
+
 local function read_computed_field(field, tree, scope)
+  if field.text then return read_computed_text(field, tree, scope) end
   local value = eval(field.value, scope)
   if value ~= value or value == math.huge or value == -math.huge then return end
   local shown = value
@@ -480,21 +572,43 @@ local function read_computed_field(field, tree, scope)
   elseif SIZES[field.t] == 8 then
     shown = UInt64(value % 4294967296, math.floor(value / 4294967296))
   end
-  tree:add(PF[field.f], ctx.tvb(scope.pos, 0), shown):set_generated()
+  tree:add(PF[field.f], empty_at(scope.pos), shown):set_generated()
   remember(scope, field.key, field.f, value)
 end
 
-local READERS = { computed = read_computed_field, scalar = read_scalar_field, blob = read_blob_field, struct = read_struct_field,
+-- A bit field at a position that is data (describe/read.ts readBits): least significant bit first.
+local function read_bits_field(field, tree, scope)
+  local offset, width = eval(field.offset, scope), eval(field.width, scope)
+  if not (offset >= 0 and width >= 1 and width <= 32) then
+    expert_add(tree, "malformed", string.format("%s: %s bits at bit %s is not a valid bit field", field.label, js_number(width), js_number(offset)))
+    return
+  end
+  local at = math.floor(offset / 8)
+  local length = math.ceil((offset - at * 8 + width) / 8)
+  if scope.start + at + length > scope.stop then
+    scope.pos = scope.start + at
+    return out_of_bytes(tree, scope, field.label, length)
+  end
+  local range = ctx.tvb(scope.start + at, length)
+  local word = 0
+  for i = length - 1, 0, -1 do word = word * 256 + range(i, 1):uint() end
+  local value = math.floor(word / 2 ^ (offset - at * 8)) % 2 ^ width
+  if field.signed and truth(eval(field.signed, scope)) and value >= 2 ^ (width - 1) then value = value - 2 ^ width end
+  local item = tree:add(PF[field.f], range, value)
+  for _, bit in ipairs(field.bits or {}) do item:add(PF[bit], range, value) end
+  remember(scope, field.key, field.f, value)
+  scope.pos = math.max(scope.pos, scope.start + at + length)
+end
+
+local READERS = { bits = read_bits_field, computed = read_computed_field, scalar = read_scalar_field, blob = read_blob_field, struct = read_struct_field,
   array = read_array_field, switch = read_switch_field, handoff = read_handoff_field }
 
 local function read_field(field, tree, scope)
   if field.when and not truth(eval(field.when, scope)) then return end
   if field.at then
     local target = scope.start + eval(field.at, scope)
-    if target ~= target or target < scope.start then
-      expert_add(tree, "malformed", field.label .. ": position is not valid")
-      ctx.failed = true
-      return
+    if target ~= target or target == math.huge or target < scope.start then
+      return expert_add(tree, "malformed", field.label .. ": position " .. js_number(target - scope.start) .. " is not valid")
     end
     scope.pos = target
   end
@@ -503,7 +617,7 @@ end
 
 local function stated_end(desc, size, scope, tree)
   if not (size >= scope.pos - scope.start) then
-    expert_add(tree, "malformed", string.format("%s: stated size %s is smaller than its %d bytes of fields", desc.name, tostring(size), scope.pos - scope.start))
+    expert_add(tree, "malformed", string.format("%s: stated size %s is smaller than its %d bytes of fields", desc.name, js_number(size), scope.pos - scope.start))
     return scope.pos
   end
   if scope.start + size > scope.stop then
@@ -515,7 +629,7 @@ end
 
 local function apply_after(desc, scope, tree)
   for _, check in ipairs(desc.checks or {}) do
-    if truth(eval(check.fails, scope)) then expert_add(tree, "malformed", format_info(check.text, scope)) end
+    if truth(eval(check.fails, scope)) then expert_add(tree, check.kind, message(check.text, check.args, scope)) end
   end
   for _, effect in ipairs(desc.effects or {}) do
     if not effect.when or truth(eval(effect.when, scope)) then state_set(effect.set, eval(effect.value, scope)) end
@@ -529,8 +643,16 @@ end
 -- Request/response pairing (dissectors/describe/pairing.ts) ----------------------------------
 
 local MAX_PAIRS = 65536
+-- What the first pass learns of answers survives the redissection that shows it on requests: it is
+-- kept outside the session state and started afresh at the first record of a first pass.
+local responses = {}
 -- The frame's time as Wireshark keeps it (NSTime, exact), not pinfo.abs_ts (a float).
-local frame_time = Field.new("frame.time")
+local frame_time_field = Field.new("frame.time")
+-- Absent when Wireshark builds no tree (tshark's first pass): pairing still learns, without times.
+local function frame_time()
+  local found = frame_time_field()
+  return found and found() or nil
+end
 
 local function pair_key(ns, direction, id)
   return ns .. ":" .. ctx.relid .. ":" .. direction .. ":" .. string.format("%.0f", id)
@@ -548,13 +670,27 @@ local function split_layers(text, layers, scope)
   return (table.concat(parts, layers):gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
-local function remember_request(p, scope, id, layers)
+-- Second pass (Wireshark redissects with pinfo.visited; tshark -2): where the answer is, or that none came.
+local function show_response(p, node)
+  if not ctx.pinfo.visited then return end
+  local response = responses[p.ns .. ":" .. ctx.pinfo.number]
+  if response then node:add(PF[p.ns .. ".response_in"], ctx.tvb(0, 0), response):set_generated()
+  else expert_add(node, "sequence_note", p.ns .. ": no answer seen for this request") end
+end
+
+local function remember_request(p, scope, node, id, layers)
+  local key = pair_key(p.ns, ctx.direction, id)
+  local earlier = state.pairs[key]
+  if earlier and not earlier.answered_in and earlier.number < ctx.pinfo.number then
+    expert_add(node, "sequence_warn", string.format("%s: request id %s repeated while the request in record %d is unanswered", p.ns, js_number(id), earlier.number))
+  end
   local kept = {}
   for name, e in pairs(p.keep or {}) do kept[name] = eval(e, scope) end
   if state.pair_count >= MAX_PAIRS then state.pairs, state.pair_count = {}, 0 end
   state.pair_count = state.pair_count + 1
-  state.pairs[pair_key(p.ns, ctx.direction, id)] = { number = ctx.pinfo.number, time = frame_time()(), kept = kept,
+  state.pairs[key] = { number = ctx.pinfo.number, time = frame_time(), kept = kept,
     text = p.text and split_layers(p.text, layers, scope) or nil }
+  show_response(p, node)
 end
 
 local function answer_request(p, scope, node, id)
@@ -567,12 +703,19 @@ local function answer_request(p, scope, node, id)
   for _, name in ipairs(p.state or {}) do names[name] = true end
   for name in pairs(names) do state_set("channel." .. p.ns .. ".request." .. name, request and request.kept[name] or nil) end
   if not request then
-    expert_add(node, "note", string.format("%s: no request seen for this answer (id %.0f)", p.ns, id))
+    expert_add(node, "sequence_note", string.format("%s: no request seen for this answer (id %s)", p.ns, js_number(id)))
     return
   end
+  if request.answered_in and request.answered_in ~= ctx.pinfo.number then
+    expert_add(node, "sequence_warn", string.format("%s: another answer to the request in record %d (first answered in record %d)", p.ns, request.number, request.answered_in))
+  end
+  request.answered_in = request.answered_in or ctx.pinfo.number
+  local answered = p.ns .. ":" .. request.number
+  if not ctx.pinfo.visited and not responses[answered] then responses[answered] = ctx.pinfo.number end
   local here = ctx.tvb(0, 0)
   node:add(PF[p.ns .. ".request_in"], here, request.number):set_generated()
-  node:add(PF[p.ns .. ".time"], here, frame_time()() - request.time):set_generated()
+  local now = frame_time()
+  if now and request.time then node:add(PF[p.ns .. ".time"], here, now - request.time):set_generated() end
   if request.text then
     node:add(PF[p.ns .. ".answers"], here, request.text):set_generated()
     remember(scope, "answers", p.ns .. ".answers", request.text)
@@ -594,7 +737,7 @@ local function apply_pairing(p, scope, node, layers)
   if p.when and not truth(eval(p.when, scope)) then return end
   local id = eval(p.id, scope)
   if id ~= id then return end
-  if p.role == "request" then remember_request(p, scope, id, layers) else answer_request(p, scope, node, id) end
+  if p.role == "request" then remember_request(p, scope, node, id, layers) else answer_request(p, scope, node, id) end
 end
 
 local function inner_info(from)
@@ -609,7 +752,7 @@ end
 function decode_struct(desc, tree, start, stop, parent, node_filter)
   local scope = scope_new(parent, start, stop)
   local info_start = #ctx.info + 1
-  local node = node_filter and tree:add(PF[node_filter], ctx.tvb(start, 0)) or tree
+  local node = node_filter and tree:add(PF[node_filter], empty_at(start)) or tree
   local info_slot
   if desc.info and not ctx.dry and not (ctx.quiet and ctx.quiet > 0) then
     info_slot = #ctx.info + 1
@@ -624,7 +767,7 @@ function decode_struct(desc, tree, start, stop, parent, node_filter)
   end
   if desc.size and not ctx.failed then scope.pos = math.max(scope.pos, math.min(stop, start + desc.size)) end
   if desc.sizeFrom and not ctx.failed then scope.pos = stated_end(desc, eval(desc.sizeFrom, scope), scope, node) end
-  if node_filter then node:set_len(scope.pos - start) end
+  if node_filter then set_length(node, start, scope.pos) end
   if not ctx.failed and not ctx.dry then
     for _, pairing in ipairs(desc.pairing or {}) do apply_pairing(pairing, scope, node, inner_info(info_start + (desc.info and 1 or 0))) end
   end
@@ -635,26 +778,14 @@ end
 
 -- Hand-written hooks (dissectors/vmbus/hooks.ts) ---------------------------------------------
 
+-- The channel table from offers; a channel told apart by its instance GUID learns which it is.
 HOOKS["vmbus.offer"] = function(scope)
   local relid = to_number(scope.values.child_relid)
   local flags = to_number(scope.values.flags)
   state.channels_offered[relid] = { class = scope.values.if_type, hvsock = truth(bitand(flags, 0x2000)) }
   state.channels[relid] = nil
-end
-
-HOOKS["vmbus.unknown_message"] = function(scope, tree)
-  expert_add(tree, "malformed", "unknown channel message type " .. tostring(lookup(scope, "msgtype")))
-end
-
-local LEGACY = { [1] = true, [2] = true, [3] = true, [4] = true, [5] = true, [8] = true, [10] = true, [12] = true, [13] = true }
-HOOKS["vmbus.packet"] = function(scope, tree)
-  local t, o8, l8 = to_number(scope.values.type), to_number(scope.values.offset8), to_number(scope.values.len8)
-  if t == 0 then expert_add(tree, "malformed", "packet type 0 (invalid)")
-  elseif t > 13 then expert_add(tree, "malformed", "unknown packet type " .. t)
-  elseif LEGACY[t] then expert_add(tree, "note", "packet type " .. t .. " is a legacy or unconfirmed type (Linux definition only)") end
-  if o8 < 2 then expert_add(tree, "malformed", "payload offset " .. (o8 * 8) .. " is inside the 16-byte descriptor") end
-  if l8 < o8 then expert_add(tree, "malformed", "packet length " .. (l8 * 8) .. " is shorter than the payload offset " .. (o8 * 8)) end
-  if scope.start + l8 * 8 > scope.stop then expert_add(tree, "malformed", "packet length " .. (l8 * 8) .. " runs past the " .. (scope.stop - scope.start) .. " bytes captured") end
+  local instance = CHANNEL_INSTANCES[scope.values.if_instance or ""]
+  if instance and instance.class == scope.values.if_type then state.channels[relid] = { [instance.state] = 1 } end
 end
 
 -- The record ------------------------------------------------------------------------------------
@@ -676,15 +807,38 @@ end
 
 local vmbus = PROTOS["vmbus"]
 
+-- The record's payload: after the pseudo-header, up to the attached chunks of a ring packet.
+local function payload_length(tvb)
+  local header, flags = tvb(2, 2):le_uint(), tvb(5, 1):uint()
+  local body = tvb:len() - header
+  if band(flags, 4) ~= 0 and tvb(4, 1):uint() == 2 and body >= 8 and tvb(header + 4, 2):le_uint() * 8 <= body then
+    return tvb(header + 4, 2):le_uint() * 8
+  end
+  return body
+end
+
+-- What the pseudo-header's flags say of the capture (as dissectors/dissect.ts adds them).
+local function record_experts(tvb, layer)
+  local flags = tvb(5, 1):uint()
+  if band(flags, 1) ~= 0 then
+    local missing = tvb:reported_len() - tvb:len()
+    local payload = payload_length(tvb)
+    expert_add(layer, "capture_warn", "payload truncated: " .. payload .. (missing > 0 and (" of " .. (payload + missing)) or "") .. " bytes captured")
+  end
+  if band(flags, 2) ~= 0 then expert_add(layer, "capture_chat", "recovered from already-consumed ring memory") end
+end
+
 local function reset_state()
   state = { global = {}, channels = {}, channels_offered = {}, pairs = {}, pair_count = 0 }
 end
 reset_state()
+
 -- Wireshark calls init before each (re)dissection of a file: the session is learned anew.
 vmbus.init = reset_state
 
 function vmbus.dissector(tvb, pinfo, root)
   if tvb:len() < 28 then return 0 end
+  if pinfo.number == 1 and not pinfo.visited then responses = {} end
   pinfo.cols.protocol = "VMBus"
   local class = guid_text(tvb(12, 16))
   local relid = tvb(8, 4):le_uint()
@@ -697,10 +851,11 @@ function vmbus.dissector(tvb, pinfo, root)
   -- A Hyper-V socket is known by its offer's flag, not by a class GUID (its "class" is the service id).
   if tvb(4, 1):uint() == 2 and offered and offered.hvsock then device = DEVICES_BY_GUID["hvsock"] end
   decode_struct(S[ROOT], layer, 0, tvb:len(), nil, nil)
-  if device then
-    layer:add(PF["vmbus.device"], tvb(12, 16), device.short):set_generated()
-    layer:add(PF["vmbus.device_name"], tvb(12, 16), device.name):set_generated()
+  if device or class then
+    layer:add(PF["vmbus.device"], tvb(12, 16), device and device.short or "unknown"):set_generated()
+    layer:add(PF["vmbus.device_name"], tvb(12, 16), device and device.name or ("unknown class " .. class)):set_generated()
   end
+  record_experts(tvb, layer)
   local parts = {}
   for _, part in ipairs(ctx.info) do if part ~= "" then parts[#parts + 1] = part end end
   while parts[1] == "→" do table.remove(parts, 1) end

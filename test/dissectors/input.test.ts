@@ -11,6 +11,7 @@ import { recogniseKeyboard, recogniseSynthhid } from "../../dissectors/input/ind
 import { keyboardMessage } from "../../dissectors/input/keyboard.js";
 import { synthhidMessage } from "../../dissectors/input/synthhid.js";
 import type { FieldValue } from "../../dissectors/tree.js";
+import { MOUSE_REPORT_DESCRIPTOR, REPORT_ID_MOUSE_DESCRIPTOR } from "../../samples/input-video.js";
 import {
   Bytes, expectAbsent, expectBits, expectChildrenInside, expectClean, expectField, expectMalformedAt, findAll, guidBytes, node, packetRecord,
 } from "./tree-helpers.js";
@@ -250,3 +251,68 @@ const ringPayload = (bytes: Uint8Array): Uint8Array => {
   out.set(bytes);
   return out;
 };
+
+describe("input reports read by the captured report descriptor (HID 1.11 §6.2.2, §8.4)", () => {
+  // Report id 1, X and Y (16 bits each) first, 5 buttons and 3 bits of padding, then an 8-bit signed wheel.
+  const descriptor = [...REPORT_ID_MOUSE_DESCRIPTOR];
+  const report = Uint8Array.of(0x01, 0xe8, 0x03, 0xd0, 0x07, 0x03, 0xfd); // X 1000, Y 2000, left and right, wheel -3
+  const withDescriptor = (): Dissector => {
+    const dissector = new Dissector();
+    expectClean(dissector.dissect(hidRecord(deviceInfo(descriptor))));
+    return dissector;
+  };
+
+  test("each field at the bits the descriptor gives it, with its signedness", () => {
+    const d = withDescriptor().dissect(hidRecord(hid(4, report)));
+    expectClean(d);
+    expectChildrenInside(d);
+    for (const [filter, value, at, length] of [
+      ["synthhid.input.report_id", 1, 16, 1], ["synthhid.input.x", 1000, 17, 2], ["synthhid.input.y", 2000, 19, 2],
+      ["synthhid.input.buttons", 3, 21, 1], ["synthhid.input.wheel", -3, 22, 1],
+    ] as Expect[]) expectField(d, filter, value, PAYLOAD + at, length);
+    expectBits(d, "synthhid.input.buttons", { left: true, right: true, middle: false });
+    assert.equal(node(d, "synthhid.input.layout").value, "report id 1; X 16 bits at bit 8, Y 16 bits at bit 24, buttons 5 bits at bit 40, wheel 8 bits at bit 48");
+    assert.match(node(d, "synthhid.input").field.label, /captured report descriptor/);
+    expectAbsent(d, "synthhid.mouse.x");
+    assert.ok(d.info.includes("mouse X=1000 Y=2000 buttons [left, right]"), d.info);
+  });
+
+  test("the standard descriptor gives the standard layout; with none, the 7-byte layout is used and says so", () => {
+    const dissector = new Dissector();
+    dissector.dissect(hidRecord(deviceInfo([...MOUSE_REPORT_DESCRIPTOR])));
+    const standard = dissector.dissect(hidRecord(hid(4, new Bytes(7).u8(0, 0x05).u16(1, 16384).u16(3, 8192).u16(5, 0xffff).bytes)));
+    assert.equal(node(standard, "synthhid.input.layout").value, "X 16 bits at bit 8, Y 16 bits at bit 24, buttons 5 bits at bit 0, wheel 16 bits at bit 40");
+    expectField(standard, "synthhid.input.wheel", -1, PAYLOAD + 21, 2);
+    const fallback = new Dissector().dissect(hidRecord(hid(4, report)));
+    expectClean(fallback);
+    expectAbsent(fallback, "synthhid.input.x");
+    expectField(fallback, "synthhid.mouse.x", 1000, PAYLOAD + 17, 2);
+    assert.match(node(fallback, "synthhid.mouse").field.label, /standard Hyper-V 7-byte layout: no report descriptor/);
+  });
+
+  test("the real host's descriptor defect (byte 14 Logical Maximum for Usage Maximum, devices.md §12.3) still places the buttons", () => {
+    const dissector = new Dissector();
+    dissector.dissect(hidRecord(deviceInfo([...MOUSE_REPORT_DESCRIPTOR].map((byte, i) => (i === 14 ? 0x25 : byte)))));
+    const d = dissector.dissect(hidRecord(hid(4, new Bytes(7).u8(0, 0x02).u16(1, 100).u16(3, 200).bytes)));
+    expectBits(d, "synthhid.input.buttons", { left: false, right: true });
+    expectField(d, "synthhid.input.y", 200, PAYLOAD + 19, 2);
+  });
+
+  test("round trip through the encoder, with the layout the session learned", () => {
+    const dissector = withDescriptor();
+    const input = { report_id: 1, x: 1200, y: 2100, buttons: 0x12, wheel: -3 };
+    const encoded = encodeStruct(synthhidMessage, { pipe_type: 1, pipe_len: 15, message: { msg_type: 4, size: 7, body: { input } } }, undefined, dissector.session);
+    assert.deepEqual([...encoded.subarray(16, 23)], [1, 0xb0, 0x04, 0x34, 0x08, 0x12, 0xfd]);
+    const d = dissector.dissect(hidRecord(encoded));
+    expectClean(d);
+    for (const [key, value] of Object.entries(input)) assert.equal(node(d, `synthhid.input.${key}`).value, value, key);
+  });
+
+  test("a report shorter than its layout is malformed; a report id other than the descriptor's is a warning", () => {
+    const dissector = withDescriptor();
+    expectMalformedAt(dissector.dissect(hidRecord(hid(4, report.subarray(0, 5)))), PAYLOAD + 21);
+    const other = dissector.dissect(hidRecord(hid(4, Uint8Array.of(2, ...report.subarray(1)))));
+    assert.equal(other.malformed, false);
+    assert.ok(other.experts.some((e) => e.severity === "warn" && /report id 2 is not the one the descriptor gives X and Y \(1\)/.test(e.text)), JSON.stringify(other.experts));
+  });
+});

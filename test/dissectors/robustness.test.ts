@@ -53,8 +53,8 @@ describe("hostile records", () => {
 describe("a fault inside a dissector", () => {
   it("becomes a malformed record instead of an exception", () => {
     const dissector = new Dissector();
-    dissector.addHooks({ "vmbus.packet": () => { throw new Error("boom"); } });
-    const packet = connectionSession().find((r) => r.kind === RecordKind.RingPacket)!;
+    dissector.addHooks({ "vmbus.offer": () => { throw new Error("boom"); } });
+    const packet = connectionSession().find((r) => r.kind === RecordKind.ChannelMessage && r.payload[0] === 1)!;
     const dissection = dissector.dissect(packet);
     assert.equal(dissection.malformed, true);
     assert.match(dissection.experts[0].text, /dissector failure: boom/);

@@ -280,6 +280,18 @@ describe("sense data (C5)", () => {
     assert.match(r.info, /TEST UNIT READY .*UNIT ATTENTION 0x29\/0x00 Power on, reset, or bus device reset occurred/);
   });
 
+  test("sense data stating more bytes than the sense area holds is a note on the additional length", () => {
+    const d = new Dissector();
+    d.dissect(rec(inband(6, 102, 64, (b) => srb(b, [0, 0, 0, 0, 0, 0], { dataIn: 2 }))));
+    const sense = [0x70, 0, 0x06, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0x29, 0x00, 0, 0, 0, 0];
+    const r = d.dissect(rec(inband(11, 102, 64, (b) => srbDone(b, { srbStatus: 0x84, scsiStatus: 0x02, sense })), { direction: Direction.HostToGuest }));
+    assert.equal(r.malformed, false);
+    const note = r.experts.find((e) => e.severity === "note" && e.group === "protocol");
+    assert.equal(note?.text, "sense data states 48 bytes; only 18 are in the buffer (the vmscsi sense area holds 20, 18 before 5.1)");
+    assert.equal(note?.filter, "vscsi.sense.additional_length");
+    assert.equal(note?.offset, V + 35);
+  });
+
   test("descriptor format: ILLEGAL REQUEST 24/00 with an information descriptor", () => {
     const d = new Dissector();
     d.dissect(rec(inband(6, 101, 64, (b) => srb(b, [0x12, 0x01, 0x99, 0, 0xff, 0], { dataIn: 1 }))));
@@ -358,6 +370,16 @@ describe("data buffers paired by transaction id (C3)", () => {
     const { done } = exchange([0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0], data);
     expectClean(done);
     assert.deepEqual(findAll(layer(done, "vscsi"), "vscsi.luns.lun").map((n) => n.value), [0, 1]);
+  });
+
+  test("READ(10) data: block data and its length (generated, the buffer's size)", () => {
+    const { done } = exchange([0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0], new Uint8Array(512).fill(0xa5));
+    expectClean(done);
+    const blocks = layer(done, "vscsi");
+    assert.equal((node(blocks, "vscsi.data.block_data").value as Uint8Array).length, 512);
+    const length = node(blocks, "vscsi.data.block_data_length");
+    assert.equal(length.value, 512);
+    assert.equal(length.generated, true);
   });
 
   test("UNMAP parameter list as data-out on the request", () => {

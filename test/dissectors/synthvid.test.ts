@@ -225,7 +225,7 @@ describe("the sample session (samples/input-video.ts)", () => {
       expectChildrenInside(d);
       assert.ok(["synthvid", "kbd", "synthhid"].includes(d.layers[1]?.field.filter ?? ""), d.info);
     }
-    assert.deepEqual([...new Set(records.map((r) => r.relid))].sort(), [21, 22, 23]);
+    assert.deepEqual([...new Set(records.map((r) => r.relid))].sort(), [21, 22, 23, 24]);
     for (let i = 1; i < records.length; i++) assert.ok(records[i].timestampNs! > records[i - 1].timestampNs!);
   });
 

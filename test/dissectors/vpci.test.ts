@@ -80,7 +80,7 @@ const cases: Case[] = [
       ["vpci.device_count", 1, 4, 4], ["vpci.dev.vendor_id", 0x15b3, 8, 2], ["vpci.dev.device_id", 0x101e, 10, 2], ["vpci.dev.revision_id", 0x80, 12, 1],
       ["vpci.dev.base_class", 2, 15, 1], ["vpci.dev.subsystem_vendor_id", 0x15b3, 16, 2], ["vpci.dev.subsystem_id", 0x0190, 18, 2],
       ["vpci.slot", SLOT, 20, 4], ["vpci.slot.device", 2, 20, 4], ["vpci.slot.function", 1, 20, 4], ["vpci.dev.serial_number", 0x7e21, 24, 4],
-      ["vpci.dev.pci_id", "15b3:101e", 8, 0]] },
+      ["vpci.dev.pci_id", "15b3:101e", 28, 0]] }, // generated, after the function's fields
   { name: "QUERY_BUS_RELATIONS", n: 0x01, bytes: words(T(1)), info: "vPCI QUERY_BUS_RELATIONS", expect: [] },
   { name: "INVALIDATE_DEVICE (not public)", n: 0x02, bytes: words(T(2), 0xaabbccdd), info: "(layout not public)", expect: [["vpci.body_data", words(0xaabbccdd).bytes, 4, 4]] },
   { name: "INVALIDATE_BUS (not public)", n: 0x03, bytes: words(T(3), 7), expect: [["vpci.body_data", words(7).bytes, 4, 4]] },

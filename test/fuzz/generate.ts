@@ -20,7 +20,7 @@ function extremeScalar(type: string, rng: Rng): number | bigint {
 
 function extremeField(field: Field, rng: Rng, depth: number): EncodeValues[string] {
   switch (field.kind) {
-    case "scalar": return extremeScalar(field.type, rng);
+    case "scalar": case "bits": return extremeScalar(field.type, rng);
     case "blob": return field.type === "bytes" || field.type === "utf16" || field.type === "ascii"
       ? Uint8Array.from({ length: Math.floor(rng() * 24) }, () => Math.floor(rng() * 256))
       : undefined;
