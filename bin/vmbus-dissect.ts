@@ -10,6 +10,7 @@ import { fieldsOutput } from "./commands/fields.js";
 import { runRead, type ReadOptions } from "./commands/read.js";
 import { runWiresharkPlugin } from "./commands/wireshark-plugin.js";
 import { runExtractEthernet } from "./commands/extract.js";
+import { runStats } from "./commands/stats.js";
 import type { InputOptions } from "./commands/records.js";
 import { packageVersion, UsageError } from "./errors.js";
 import { escapeText } from "../formats/escape.js";
@@ -90,6 +91,20 @@ async function main(): Promise<void> {
     async (argv) => {
       exitCode = await runExtractEthernet({ ...inputOptions(argv, captureName(argv)), output: argv.write, displayFilter: argv.displayFilter });
     })
+    .command("stats [file]", "statistics: channels, message types, response times, versions, throughput, anomalies", (y) => y
+      .positional("file", { type: "string", describe: "capture file or ring dump; - for standard input" })
+      .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
+      .option("output-format", { ...outputFormat, describe: "text (tables) or json (one JSON document)" })
+      .option("display-filter", { alias: "Y", type: "string", describe: "count only the records for which the filter holds" })
+      .option("interval", { type: "number", describe: "throughput interval in seconds (default: chosen so that there are at most 100)" })
+      .option("plot", { type: "string", describe: "also draw throughput and response times into FILE.svg or FILE.html" })
+      .options(INPUT_OPTIONS),
+    async (argv) => {
+      exitCode = await runStats({
+        ...inputOptions(argv, captureName(argv)), format: argv.outputFormat, displayFilter: argv.displayFilter,
+        intervalSeconds: argv.interval, plot: argv.plot,
+      });
+    })
     .command("$0 [file]", "read a capture and show its records", (y) => y
       .positional("file", { type: "string", describe: "capture file: pcapng, pcap or a raw ring dump; - for standard input" })
       .option("read-file", { alias: "r", type: "string", describe: "capture file (same as the positional argument)" })
@@ -97,6 +112,7 @@ async function main(): Promise<void> {
       .option("hex", { alias: "x", type: "boolean", default: false, describe: "hex dump of the record's bytes" })
       .option("output-format", { ...outputFormat, describe: "text (summary lines or -V tree) or json (JSON Lines, one object per record)" })
       .option("count", { alias: "c", type: "number", describe: "stop after N records (of those the filter keeps)" })
+      .option("two-pass", { alias: "2", type: "boolean", default: false, describe: "read the capture twice, so that requests show the record of their answer (or that none came)" })
       .option("display-filter", { alias: "Y", type: "string", describe: "only records for which the filter holds: nvsp.msg_type == SEND_RNDIS_PKT && ip.dst == 10.0.0.1" })
       .option("write", { alias: "w", type: "string", describe: "write the records to a pcapng file (- for standard output)" })
       .option("print", { alias: "P", type: "boolean", default: false, describe: "with -w, also print records" })
@@ -110,7 +126,7 @@ async function main(): Promise<void> {
       const options: ReadOptions = {
         ...inputOptions(argv, file), verbose: argv.verbose, hex: argv.hex, format: argv.outputFormat, count: argv.count, write: argv.write,
         print: argv.print, timeFormat: argv.timeFormat, strict: argv.strict, color: colorWanted(process.stdout, argv.color),
-        displayFilter: argv.displayFilter,
+        displayFilter: argv.displayFilter, twoPass: argv.twoPass,
       };
       exitCode = await runRead(options);
     })

@@ -1,7 +1,7 @@
 // Session state learned from the capture itself: the negotiated VMBus version, the channel table
 // from offers and rescinds, and per-channel protocol state. Bounded; it says when it forgets.
 
-import type { SessionAccess } from "./describe/compile.js";
+import type { ResponseLog, SessionAccess } from "./describe/compile.js";
 import type { FieldValue } from "./tree.js";
 
 export interface ChannelInfo {
@@ -30,6 +30,8 @@ export class Session implements SessionAccess {
   currentRelid = 0;
   /** Entries dropped to stay bounded (reported once by the caller). */
   forgotten = 0;
+  /** Two-pass analysis only (-2): one entry per answered request, kept for the whole capture. */
+  responses?: ResponseLog;
 
   get(name: string): number | undefined {
     if (name.startsWith(CHANNEL_PREFIX)) return this.perChannel.get(this.currentRelid)?.get(name);

@@ -2,8 +2,11 @@
 
 import Table from "cli-table3";
 
-export function renderTable(head: string[], rows: string[][]): string {
-  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+/** No rule between rows: long tables (statistics) stay readable. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
+export function renderTable(head: string[], rows: string[][], options: { compact?: boolean } = {}): string {
+  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, ...(options.compact ? { chars: COMPACT } : {}) });
   for (const row of rows) table.push(row);
   return table.toString();
 }

@@ -2,13 +2,12 @@
 // capture (link type 1) that Wireshark, tcpdump and every network tool read with no plugin.
 
 import { PcapngWriter } from "../../capture/pcapng-writer.js";
-import { CaptureError } from "../../capture/record.js";
 import type { Dissection } from "../../dissectors/dissect.js";
-import { Dissector } from "../../dissectors/index.js";
 import { carriedFrames, uncapturedFrames } from "../../dissectors/netvsc/frames.js";
 import type { Session } from "../../dissectors/session.js";
 import { userAppl } from "../errors.js";
-import { displayFilter, note, openRecords, type InputOptions } from "./records.js";
+import { finish, openDissection, type LoopResult } from "./dissect-loop.js";
+import { note, type InputOptions } from "./records.js";
 
 const LINKTYPE_ETHERNET = 1;
 
@@ -29,11 +28,13 @@ function channelKey(dissection: Dissection, session: Session): { key: string; na
 class FrameWriter {
   private readonly interfaces = new Map<string, number>();
   frames = 0;
-  constructor(private readonly writer: PcapngWriter, private readonly session: Session) {}
+  uncaptured = 0;
+  constructor(private readonly writer: PcapngWriter) {}
 
-  async write(dissection: Dissection): Promise<void> {
+  async write(dissection: Dissection, session: Session): Promise<void> {
+    this.uncaptured += uncapturedFrames(dissection);
     for (const frame of carriedFrames(dissection)) {
-      const channel = channelKey(dissection, this.session);
+      const channel = channelKey(dissection, session);
       let id = this.interfaces.get(channel.key);
       if (id === undefined) this.interfaces.set(channel.key, (id = this.writer.addInterface(LINKTYPE_ETHERNET, channel.name, channel.description)));
       await this.writer.writePacket(id, dissection.record.timestampNs, frame.bytes, frame.bytes.length, { direction: dissection.record.direction });
@@ -47,33 +48,20 @@ class FrameWriter {
 }
 
 export async function runExtractEthernet(options: ExtractOptions): Promise<number> {
-  const filter = displayFilter(options.displayFilter);
-  const opened = await openRecords(options);
-  const dissector = new Dissector({ defaultDevice: opened.device });
+  const input = await openDissection({ ...options, progress: options.output !== "-" || !process.stdout.isTTY });
   const writer = await PcapngWriter.create(options.output, { userAppl: userAppl() });
-  const frames = new FrameWriter(writer, dissector.session);
-  let uncaptured = 0;
-  let failure: CaptureError | undefined;
+  const frames = new FrameWriter(writer);
+  let result: LoopResult;
   try {
-    for await (const record of opened.records) {
-      const dissection = dissector.dissect(record);
-      if (filter && !filter(dissection)) continue;
-      uncaptured += uncapturedFrames(dissection);
-      await frames.write(dissection);
-      if (writer.outputGone) break;
-    }
-  } catch (error) {
-    if (!(error instanceof CaptureError)) throw error;
-    failure = error;
+    result = await input.run(async (dissection, session) => {
+      await frames.write(dissection, session);
+      return writer.outputGone;
+    });
   } finally {
     await writer.close();
-    await opened.close();
   }
-  const missing = uncaptured > 0 ? `; ${uncaptured} RNDIS message(s) were not captured (their bytes were not in the capture) and are not in it` : "";
+  await result.opened.close();
+  const missing = frames.uncaptured > 0 ? `; ${frames.uncaptured} RNDIS message(s) were not captured (their bytes were not in the capture) and are not in it` : "";
   note(`extract: ${frames.frames} Ethernet frame(s) written to ${options.output} on ${frames.interfaceCount} interface(s)${missing}`);
-  if (failure) {
-    note(`vmbus-dissect: ${failure.message}`);
-    return 2;
-  }
-  return 0;
+  return finish(result, false);
 }

@@ -27,6 +27,8 @@ export interface InputOptions {
   direction?: "guest-to-host" | "host-to-guest";
   relid?: number;
   linkType: number;
+  /** Say nothing on standard error (the first pass of a two-pass run). */
+  quiet?: boolean;
 }
 
 export interface OpenedRecords {
@@ -57,9 +59,9 @@ function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, o
  * A ring dump's device: --device, or else recognised from the packets themselves (a dump is at most
  * a few MiB, so its records are read first). The choice and its reason go to standard error.
  */
-async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined): Promise<{ device?: DeviceClass; records: AsyncIterable<VmbusRecord> }> {
+async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined, say: (text: string) => void): Promise<{ device?: DeviceClass; records: AsyncIterable<VmbusRecord> }> {
   if (given) {
-    note(`device: ${given.short} (${given.name}), as given by --device`);
+    say(`device: ${given.short} (${given.name}), as given by --device`);
     return { device: given, records: capture.records };
   }
   const records: VmbusRecord[] = [];
@@ -70,8 +72,8 @@ async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undef
     failure = error;
   }
   const recognised = recogniseDevice(records);
-  if (recognised) note(`device: ${recognised.device.short} (${recognised.device.name}), recognised: ${recognised.reason}; --device overrides`);
-  else note("device: not recognised from the packets (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
+  if (recognised) say(`device: ${recognised.device.short} (${recognised.device.name}), recognised: ${recognised.reason}; --device overrides`);
+  else say("device: not recognised from the packets (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
   return { device: recognised?.device, records: replay(records, failure) };
 }
 
@@ -99,17 +101,18 @@ export function displayFilter(source: string | undefined): RecordFilter | undefi
 }
 
 export async function openRecords(options: InputOptions): Promise<OpenedRecords> {
+  const say = options.quiet ? () => undefined : note;
   const given = chosenDevice(options);
   const capture = await openCapture(options.file, {
     history: options.history, pageSize: options.pageSize, layout: options.layout, secondRingPage: options.secondRingPage,
     recvBufferFile: options.recvBuffer, guestMemoryFile: options.guestMemory, direction: capturedDirection(options),
     vmbusLinkTypes: new Set([147, options.linkType]),
   });
-  for (const text of capture.notes) note(text);
+  for (const text of capture.notes) say(text);
   const fromRingDump = capture.format === "ring dump";
-  const { device, records } = fromRingDump ? await ringDumpDevice(capture, given) : { device: given, records: capture.records };
-  if (options.sendBuffer && !fromRingDump) note("--send-buffer applies to ring dumps only: a capture keeps the bytes it saw as attached data");
-  if (options.sendBuffer && fromRingDump && device?.short !== "netvsc") note("--send-buffer is for network (netvsc) channels; ignored");
+  const { device, records } = fromRingDump ? await ringDumpDevice(capture, given, say) : { device: given, records: capture.records };
+  if (options.sendBuffer && !fromRingDump) say("--send-buffer applies to ring dumps only: a capture keeps the bytes it saw as attached data");
+  if (options.sendBuffer && fromRingDump && device?.short !== "netvsc") say("--send-buffer is for network (netvsc) channels; ignored");
   const sendBuffer = options.sendBuffer && fromRingDump ? fileRandomAccess(options.sendBuffer) : undefined;
   async function* labelled(): AsyncGenerator<VmbusRecord> {
     for await (const record of records) {

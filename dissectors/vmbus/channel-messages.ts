@@ -2,9 +2,9 @@
 // Offsets in the comments are from the start of the 8-byte channel message header.
 
 import {
-  and, array, bitSet, bytes, choice, enumOf, eq, flagsOf, ge, gt, guid, hasBytes, hex, i32, lt, mul, mux, onlyWhen, peek, ref, reserved, sizeAtLeast, state, u16, u32, u8,
+  add, and, array, bitSet, bytes, choice, isUnknown, lookup, enumOf, eq, flagsOf, ge, gt, guid, hasBytes, hex, i32, lt, mul, mux, onlyWhen, peek, ref, reserved, sizeAtLeast, state, u16, u32, u8,
 } from "../describe/dsl.js";
-import type { Expr, StructDescription, ValueStrings } from "../describe/types.js";
+import type { Expr, Pairing, StructDescription, ValueStrings } from "../describe/types.js";
 import { gpaRangeContinued, pfnEntry } from "./gpa.js";
 import { versionName } from "./versions.js";
 
@@ -208,7 +208,7 @@ const versionResponse = msg("VersionResponse", "version_response", [
   minSize: 1,
   info: "{version_supported} {connection_state}",
   effects: [
-    { set: "vmbus.version", value: state("vmbus.requested_version"), when: eq(ref("version_supported"), 1) },
+    { set: "vmbus.version", value: state("vmbus.requested_version"), when: eq(ref("version_supported"), 1), negotiated: versionName },
     { set: "vmbus.features", value: ref("supported_features"), when: ge(state("vmbus.requested_version"), V6_0) },
   ],
 });
@@ -266,8 +266,36 @@ const bodies: Record<number, StructDescription> = {
 
 const unknownBody: StructDescription = {
   name: "UnknownMessage", key: "unknown", prefix: P, label: "Unknown message body",
-  fields: [bytes("body", "Body", "rest")], hooks: ["vmbus.unknown_message"],
+  fields: [bytes("body", "Body", "rest")],
 };
+
+/**
+ * Channel messages and their answers (core.md §4.3): the request's type and the relid or GPADL
+ * handle at a body offset (from the message start) name the exchange on both sides.
+ */
+const exchanges: ReadonlyArray<{ requests: readonly number[]; response: number; requestIdAt?: number; responseIdAt?: number }> = [
+  { requests: [14], response: 15 }, { requests: [3], response: 4 }, { requests: [16], response: 17 },
+  { requests: [25], response: 26 }, { requests: [27], response: 28 },
+  // OPENCHANNEL_RESULT answers both OPENCHANNEL and OPEN_RESERVED_CHANNEL (relid, resp. channel id, at 8).
+  { requests: [5, 18], response: 6, requestIdAt: 8, responseIdAt: 8 },
+  { requests: [8], response: 10, requestIdAt: 12, responseIdAt: 12 },
+  { requests: [11], response: 12, requestIdAt: 12, responseIdAt: 8 },
+  { requests: [2], response: 13, requestIdAt: 8, responseIdAt: 8 },
+  { requests: [19], response: 20, requestIdAt: 8, responseIdAt: 8 },
+  { requests: [22], response: 24, requestIdAt: 8, responseIdAt: 8 },
+];
+
+/** Both sides of an exchange compute the same id: the first request type, then the relid or handle. */
+const exchangeId = (exchange: number, idAt: number | undefined): Expr =>
+  idAt === undefined ? exchange : add(mul(exchange, 2 ** 32), peek("u32", idAt));
+
+const channelPairings: Pairing[] = exchanges.flatMap(({ requests, response, requestIdAt, responseIdAt }): Pairing[] => [
+  ...requests.map((request): Pairing => ({ namespace: P, role: "request", when: eq(ref("msgtype"), request), id: exchangeId(requests[0], requestIdAt), text: "{msgtype}" })),
+  { namespace: P, role: "response", when: eq(ref("msgtype"), response), id: exchangeId(requests[0], responseIdAt) },
+]);
+
+/** The message types with a body of their own (any other is unknown). */
+const DESCRIBED_TYPES = Object.fromEntries(Object.keys(bodies).map((type) => [type, 1]));
 
 /** The channel message: the 8-byte header, then the body chosen by its type. */
 export const channelMessage: StructDescription = {
@@ -279,4 +307,6 @@ export const channelMessage: StructDescription = {
   ],
   minSize: 8,
   info: "{msgtype}",
+  checks: [{ fails: isUnknown(lookup(DESCRIBED_TYPES, ref("msgtype"))), field: "msgtype", text: "unknown channel message type {msgtype:raw}" }],
+  pairing: channelPairings,
 };

@@ -2,9 +2,9 @@
 // handed to the channel's device dissector.
 
 import {
-  array, bitSet, bytes, choice, enumOf, flagsOf, handoff, hex, mul, ref, reserved, sub, u16, u32, u8,
+  add, and, array, bitAnd, bitSet, bytes, digits, eq, ge, gt, lookup, lt, ne, choice, enumOf, flagsOf, handoff, hex, mul, offset, ref, reserved, structSize, sub, u16, u32, u8,
 } from "../describe/dsl.js";
-import type { StructDescription, ValueStrings } from "../describe/types.js";
+import type { StructCheck, StructDescription, ValueStrings } from "../describe/types.js";
 import { encodeStruct, type EncodeValues } from "../describe/encode.js";
 import { gpaRange } from "./gpa.js";
 
@@ -16,8 +16,15 @@ export const packetTypes: ValueStrings = {
 };
 
 const P = "vmbus.pkt";
+const COMPLETION = 0xb;
+const payloadOffset = mul(ref("offset8"), 8);
+/** The payload must start after the type-specific header (core.md §3.1), or the two would overlap. */
+const payloadOutsideHeader: StructCheck = {
+  fails: and(ge(ref("offset8"), 2), lt(payloadOffset, add(16, offset))), field: "offset8",
+  text: "payload offset {payload} lies inside the type-specific header, which ends at {end}", args: { payload: digits(payloadOffset), end: digits(add(16, offset)) },
+};
 const header = (name: string, key: string, fields: StructDescription["fields"]): StructDescription =>
-  ({ name, key, prefix: P, label: `${name} header`, fields });
+  ({ name, key, prefix: P, label: `${name} header`, fields, checks: [payloadOutsideHeader] });
 
 const transferPageRange: StructDescription = {
   name: "TransferPageRange", key: "xfer_range", prefix: `${P}.xfer`, label: "Transfer-page range", size: 8,
@@ -71,6 +78,20 @@ const attachedChunk: StructDescription = {
   info: undefined,
 };
 
+/** Types only Linux defines (core.md §3.1). */
+const LEGACY_TYPES = { 0x1: 1, 0x2: 1, 0x3: 1, 0x4: 1, 0x5: 1, 0x8: 1, 0xa: 1, 0xc: 1, 0xd: 1 };
+const packetLength = mul(ref("len8"), 8);
+/** Core.md §3.1, 3.7: the descriptor's own consistency. */
+const packetChecks: StructCheck[] = [
+  { fails: eq(ref("type"), 0), field: "type", text: "packet type 0 (invalid)" },
+  { fails: gt(ref("type"), 0xd), field: "type", text: "unknown packet type {type:raw}" },
+  { fails: eq(lookup(LEGACY_TYPES, ref("type")), 1), field: "type", severity: "note", group: "protocol", text: "packet type {type:raw} is a legacy or unconfirmed type (Linux definition only)" },
+  { fails: lt(ref("offset8"), 2), field: "offset8", text: "payload offset {payload} is inside the 16-byte descriptor", args: { payload: digits(payloadOffset) } },
+  { fails: lt(ref("len8"), ref("offset8")), field: "len8", text: "packet length {length} is shorter than the payload offset {payload}", args: { length: digits(packetLength), payload: digits(payloadOffset) } },
+  { fails: gt(packetLength, structSize), field: "len8", text: "packet length {length} runs past the {size} bytes captured", args: { length: digits(packetLength), size: digits(structSize) } },
+  { fails: ne(bitAnd(ref("flags"), 0xfffe), 0), field: "flags", severity: "warn", group: "protocol", text: "undefined packet flag bits 0x{bits}", args: { bits: digits(bitAnd(ref("flags"), 0xfffe), 16) } },
+];
+
 const packetFlags = flagsOf("u16", [{ mask: 1, key: "completion_requested", label: "Completion requested" }]);
 
 /** A ring packet: descriptor, type-specific header, payload (to the device), then any attached data. */
@@ -88,7 +109,12 @@ export const ringPacket: StructDescription = {
   ],
   minSize: 16,
   info: "{type} trans {trans_id}",
-  hooks: ["vmbus.packet"],
+  checks: packetChecks,
+  // A packet that asks for a completion is answered by a Completion packet with its transaction id.
+  pairing: [
+    { namespace: P, role: "request", id: ref("trans_id"), when: and(bitSet("flags", 1), ne(ref("type"), COMPLETION)), text: "{type} trans {trans_id}" },
+    { namespace: P, role: "response", id: ref("trans_id"), when: eq(ref("type"), COMPLETION) },
+  ],
 };
 
 

@@ -13,6 +13,9 @@ import { Dissector, type Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
 import { recordJsonLine } from "../../formats/json.js";
 import { makeStyle } from "../../formats/style.js";
+import { plotDocument } from "../../formats/plot.js";
+import { TrafficStatistics } from "../../formats/statistics.js";
+import { statisticsText } from "../../formats/statistics-text.js";
 import { summaryLine } from "../../formats/summary.js";
 import { TimeColumn } from "../../formats/time.js";
 import { treeText } from "../../formats/tree-text.js";
@@ -37,11 +40,14 @@ interface Failure {
 }
 
 const style = makeStyle(false);
+/** Every fuzzed record is also counted by `stats`; its report is rendered and checked at the end. */
+const statistics = new TrafficStatistics();
 
 function checkOutputs(dissection: Dissection): string | undefined {
   if (dissection.experts.some((e) => e.text.startsWith("dissector failure"))) return dissection.experts[0].text;
   const json = recordJsonLine(dissection);
   JSON.parse(json);
+  statistics.add(dissection);
   const text = [summaryLine(dissection, new TimeColumn("r"), style), ...treeText(dissection, style), ...hexDumpSources(dissection.sources)];
   const raw = text.find((line) => RAW_CONTROL.test(line));
   return raw === undefined ? undefined : `raw control character in output: ${JSON.stringify(raw.slice(0, 120))}`;
@@ -126,7 +132,21 @@ async function fuzzRecords(rng: Rng, deadline: number, limit: number, failures: 
       break;
     }
   }
+  const problem = checkStatistics();
+  if (problem) failures.push({ what: problem });
   return { tried, generated: generated.length };
+}
+
+function checkStatistics(): string | undefined {
+  try {
+    const report = statistics.report();
+    JSON.parse(JSON.stringify(report));
+    plotDocument(report, "html");
+    const raw = statisticsText(report).split("\n").find((line) => RAW_CONTROL.test(line));
+    return raw === undefined ? undefined : `raw control character in stats: ${JSON.stringify(raw.slice(0, 120))}`;
+  } catch (error) {
+    return `stats threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+  }
 }
 
 async function fuzzFiles(rng: Rng, deadline: number, failures: Failure[]): Promise<number> {
