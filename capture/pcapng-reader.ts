@@ -252,7 +252,7 @@ class PcapngReader {
     const networkInterface = this.interfaceOf(block, framing.interfaceId);
     const timestampNs = framing.timestampUnits === undefined ? undefined : networkInterface.timestampToNs(framing.timestampUnits);
     const direction = directionFromFlags(framing.options, block.littleEndian);
-    const comments = framing.options.filter((option) => option.code === OptionCode.Comment).map((option) => textOf(option.value));
+    const comments = framing.options.length === 0 ? NO_COMMENTS : framing.options.filter((option) => option.code === OptionCode.Comment).map((option) => textOf(option.value));
     if (!this.vmbusLinkTypes.has(networkInterface.linkType)) {
       this.reportOtherPacket(block, framing, networkInterface.linkType, timestampNs, direction, comments);
       return undefined;
@@ -294,6 +294,9 @@ class PcapngReader {
 }
 
 type Fail = (offset: number, reason: string) => never;
+
+/** Shared by packets without options (never changed: a record keeps comments only when there are some). */
+const NO_COMMENTS: string[] = [];
 
 function enhancedPacket(block: Block, fail: Fail): PacketFraming {
   const { body, littleEndian } = block;

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Direction, RecordKind, type VmbusRecord } from "./record.js";
-import { encodeVmbusRecord } from "./vmbus-pseudo-header.js";
+import { vmbusFrame } from "./vmbus-pseudo-header.js";
 
 export interface PcapngWriterOptions {
   /** Names the writing program and version (shb_userappl). */
@@ -102,7 +102,7 @@ export class PcapngWriter {
    */
   async writeVmbusRecord(interfaceId: number, record: VmbusRecord): Promise<void> {
     if (record.kind === RecordKind.RingHeader) throw new RangeError("a ring-header record has no pcapng form (contract kinds are 1..3)");
-    const data = encodeVmbusRecord(record);
+    const data = vmbusFrame(record);
     const missing = Math.max(0, (record.originalLength ?? 0) - record.payload.length);
     await this.writePacket(interfaceId, record.timestampNs, data, data.length + missing, {
       direction: record.direction,

@@ -26,9 +26,20 @@ export interface DecodedVmbusRecord extends VmbusRecordFields {
 
 /** Pseudo-header, payload and chunks as one packet; sets flag bit 2 exactly when chunks exist. */
 export function encodeVmbusRecord(record: VmbusRecordFields): Uint8Array {
-  const chunksLength = record.attached.reduce((sum, chunk) => sum + encodedChunkLength(chunk), 0);
-  const bytes = new Uint8Array(PSEUDO_HEADER_LENGTH + record.payload.length + chunksLength);
+  const bytes = new Uint8Array(encodedLength(record));
   const view = new DataView(bytes.buffer);
+  writeHeader(record, bytes, view);
+  bytes.set(record.payload, PSEUDO_HEADER_LENGTH);
+  let offset = PSEUDO_HEADER_LENGTH + record.payload.length;
+  for (const chunk of record.attached) offset = encodeChunk(chunk, bytes, view, offset);
+  return bytes;
+}
+
+const encodedLength = (record: VmbusRecordFields): number =>
+  record.attached.reduce((sum, chunk) => sum + encodedChunkLength(chunk), PSEUDO_HEADER_LENGTH + record.payload.length);
+
+/** The 28 header bytes into bytes that are zero there. */
+function writeHeader(record: VmbusRecordFields, bytes: Uint8Array, view: DataView): void {
   const flags = record.attached.length > 0 ? record.flags | RecordFlags.AttachedData : record.flags & ~RecordFlags.AttachedData;
   view.setUint8(0, PSEUDO_HEADER_VERSION);
   view.setUint8(1, record.direction);
@@ -37,10 +48,48 @@ export function encodeVmbusRecord(record: VmbusRecordFields): Uint8Array {
   view.setUint8(5, flags);
   view.setUint32(8, record.relid, true);
   if (record.classGuid) bytes.set(record.classGuid.subarray(0, GUID_LENGTH), 12);
-  bytes.set(record.payload, PSEUDO_HEADER_LENGTH);
-  let offset = PSEUDO_HEADER_LENGTH + record.payload.length;
-  for (const chunk of record.attached) offset = encodeChunk(chunk, bytes, view, offset);
-  return bytes;
+}
+
+/** Room to write one header (or chunk header) and compare it with bytes that are already there. */
+const expected = new Uint8Array(PSEUDO_HEADER_LENGTH);
+const expectedView = new DataView(expected.buffer);
+
+function sameAsExpected(bytes: Uint8Array, at: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * The record's packet bytes as encodeVmbusRecord writes them. A record the readers made holds its
+ * payload and chunks as views into the packet it was read from: when every other byte of that
+ * packet is what the encoder would write, the packet itself is returned (no copy). Any record
+ * (built or changed after reading) is checked byte for byte, so the result never differs.
+ */
+export function vmbusFrame(record: VmbusRecordFields): Uint8Array {
+  return packetAround(record) ?? encodeVmbusRecord(record);
+}
+
+function packetAround(record: VmbusRecordFields): Uint8Array | undefined {
+  const { payload } = record;
+  const start = payload.byteOffset - PSEUDO_HEADER_LENGTH;
+  const length = encodedLength(record);
+  if (start < 0 || start + length > payload.buffer.byteLength) return undefined;
+  const frame = new Uint8Array(payload.buffer, start, length);
+  expected.fill(0);
+  writeHeader(record, expected, expectedView);
+  if (!sameAsExpected(frame, 0, PSEUDO_HEADER_LENGTH)) return undefined;
+  let offset = PSEUDO_HEADER_LENGTH + payload.length;
+  for (const chunk of record.attached) {
+    const data = chunk.data;
+    if (data.buffer !== payload.buffer || data.byteOffset !== start + offset + CHUNK_HEADER_LENGTH) return undefined;
+    expected.fill(0);
+    writeChunkHeader(chunk, expectedView, 0);
+    if (!sameAsExpected(frame, offset, CHUNK_HEADER_LENGTH)) return undefined;
+    const end = offset + encodedChunkLength(chunk);
+    for (let padding = offset + CHUNK_HEADER_LENGTH + data.length; padding < end; padding++) if (frame[padding] !== 0) return undefined;
+    offset = end;
+  }
+  return frame;
 }
 
 /** Chunks alone, as they follow a packet. */
@@ -57,18 +106,46 @@ function encodedChunkLength(chunk: AttachedChunk): number {
 }
 
 function encodeChunk(chunk: AttachedChunk, bytes: Uint8Array, view: DataView, offset: number): number {
-  view.setUint8(offset, chunk.source);
-  view.setUint16(offset + 2, chunk.index, true);
-  view.setUint32(offset + 4, chunk.offset, true);
-  view.setUint32(offset + 8, chunk.data.length, true);
+  writeChunkHeader(chunk, view, offset);
   bytes.set(chunk.data, offset + CHUNK_HEADER_LENGTH);
   return offset + encodedChunkLength(chunk);
 }
 
-/** Decodes one packet's data into bytes of its own (data may be reused afterwards); never throws: what is wrong becomes a problem on the record. */
-export function decodeVmbusRecord(data: Uint8Array): DecodedVmbusRecord {
+function writeChunkHeader(chunk: AttachedChunk, view: DataView, offset: number): void {
+  view.setUint8(offset, chunk.source);
+  view.setUint16(offset + 2, chunk.index, true);
+  view.setUint32(offset + 4, chunk.offset, true);
+  view.setUint32(offset + 8, chunk.data.length, true);
+}
+
+// Records own their bytes (the input's buffer is reused), but an ArrayBuffer per record costs more
+// than decoding the record: small packets are copied into shared slabs instead.
+const SLAB_SIZE = 64 * 1024;
+const OWN_BUFFER_FROM = 4 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function ownCopy(data: Uint8Array): Uint8Array {
+  if (data.length >= OWN_BUFFER_FROM) return data.slice();
+  if (slabUsed + data.length > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const copy = slab.subarray(slabUsed, slabUsed + data.length);
+  copy.set(data);
+  slabUsed += data.length;
+  return copy;
+}
+
+/**
+ * Decodes one packet's data into bytes of its own (data may be reused afterwards); never throws: what
+ * is wrong becomes a problem on the record. The data is copied once: payload, chunks and class GUID
+ * are views into that copy (so that vmbusFrame finds the packet again).
+ */
+export function decodeVmbusRecord(packetData: Uint8Array): DecodedVmbusRecord {
   const problems: ReaderProblem[] = [];
-  if (data.length < PSEUDO_HEADER_LENGTH) return tooShortRecord(data, problems);
+  if (packetData.length < PSEUDO_HEADER_LENGTH) return tooShortRecord(packetData, problems);
+  const data = ownCopy(packetData);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = view.getUint8(0);
   if (version !== PSEUDO_HEADER_VERSION) {
@@ -89,8 +166,13 @@ export function decodeVmbusRecord(data: Uint8Array): DecodedVmbusRecord {
     attached,
     problems,
   };
-  if (guid.some((byte) => byte !== 0)) decoded.classGuid = guid.slice();
+  if (!allZero(guid)) decoded.classGuid = guid;
   return decoded;
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 function tooShortRecord(data: Uint8Array, problems: ReaderProblem[]): DecodedVmbusRecord {
@@ -134,7 +216,7 @@ function splitAttached(
   flags: number,
   problems: ReaderProblem[],
 ): { payload: Uint8Array; attached: AttachedChunk[] } {
-  const whole = { payload: body.slice(), attached: [] };
+  const whole = { payload: body, attached: [] };
   if ((flags & RecordFlags.AttachedData) === 0) return whole;
   if (kind !== RecordKind.RingPacket) {
     problems.push({ severity: "warn", text: `attached-data flag set on a record of kind ${kind}, where attached data is not defined; ignored` });
@@ -150,10 +232,10 @@ function splitAttached(
     return whole;
   }
   const attached = decodeAttachedChunks(body.subarray(packetLength), packetLength, problems);
-  return { payload: body.slice(0, packetLength), attached };
+  return { payload: body.subarray(0, packetLength), attached };
 }
 
-/** Reads chunks until the end; baseOffset places problem offsets relative to the payload start. */
+/** Reads chunks until the end (their data are views into bytes); baseOffset places problem offsets relative to the payload start. */
 export function decodeAttachedChunks(bytes: Uint8Array, baseOffset: number, problems: ReaderProblem[]): AttachedChunk[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: AttachedChunk[] = [];
@@ -173,7 +255,7 @@ export function decodeAttachedChunks(bytes: Uint8Array, baseOffset: number, prob
       source: view.getUint8(offset),
       index: view.getUint16(offset + 2, true),
       offset: view.getUint32(offset + 4, true),
-      data: bytes.slice(dataStart, dataStart + present),
+      data: bytes.subarray(dataStart, dataStart + present),
     });
     offset = dataStart + paddedTo4(present);
   }
@@ -205,7 +287,7 @@ export interface CapturedPacket {
 /** Builds the record that readers yield: the pseudo-header's fields, completed by the framing. */
 export function vmbusRecordFromPacket(packet: CapturedPacket): VmbusRecord {
   const decoded = decodeVmbusRecord(packet.data);
-  const problems = [...(packet.problems ?? []), ...decoded.problems];
+  const problems = packet.problems === undefined || packet.problems.length === 0 ? decoded.problems : [...packet.problems, ...decoded.problems];
   const record: VmbusRecord = {
     origin: packet.origin,
     direction: decoded.direction === Direction.Unknown && packet.framingDirection !== undefined ? packet.framingDirection : decoded.direction,

@@ -1,9 +1,9 @@
 // Record in, tree out: builds the record's frame, decodes it from the descriptions, hands payloads
 // to device protocols through dissector tables, and keeps the session state between records.
 
-import { encodeVmbusRecord, PSEUDO_HEADER_LENGTH } from "../capture/vmbus-pseudo-header.js";
+import { PSEUDO_HEADER_LENGTH, vmbusFrame } from "../capture/vmbus-pseudo-header.js";
 import { RecordFlags, RecordKind, type VmbusRecord } from "../capture/record.js";
-import { decoderFor, type DecodeContext, type Hook } from "./describe/compile.js";
+import { decoderFor, type DecodeContext, type Hook, type AnalysisEvent, type ResponseLog, type StructDecoder } from "./describe/compile.js";
 import type { Scope } from "./describe/expr.js";
 import { protocolInfo, registerField } from "./describe/fields.js";
 import { guidText } from "./describe/read.js";
@@ -11,7 +11,7 @@ import type { ProtocolDescription, StructDescription } from "./describe/types.js
 import { deviceByGuid, deviceDisplayName, HV_SOCKET, type DeviceClass } from "./devices.js";
 import { Session, type ChannelInfo } from "./session.js";
 import { registerTable, tableResolver } from "./tables.js";
-import type { DataSource, ExpertItem, TreeNode } from "./tree.js";
+import type { DataSource, ExpertItem, FieldInfo, TreeNode } from "./tree.js";
 import { buildHooks } from "./hooks.js";
 import "./vmbus/hooks.js";
 import { ringHeader } from "./vmbus/ring-header.js";
@@ -31,14 +31,18 @@ export interface Dissection {
   /** The channel as learned from its offer, when one was seen. */
   channel?: ChannelInfo;
   malformed: boolean;
+  /** What analysis learns from this record: requests, answers, negotiated versions. */
+  events: AnalysisEvent[];
 }
 
 export interface DissectorOptions {
   /** The device of channels we cannot learn from offers (ring dumps): from --device. */
   defaultDevice?: DeviceClass;
+  /** Two-pass analysis: the first pass records answers into this log, the second (complete) shows them on requests. */
+  responses?: ResponseLog;
 }
 
-const vmbusProtocol = protocolInfo("vmbus", "VMBus");
+const vmbusProtocol = protocolInfo("vmbus", "VMBus", undefined, ["vmbus.chan.msgtype", "vmbus.pkt.type", "vmbus.synic.message_type"]);
 const dataProtocol = protocolInfo("data", "Data");
 const dataBytes = registerField({ filter: "data.data", label: "Data", kind: "bytes" });
 const dataLength = registerField({ filter: "data.len", label: "Length", kind: "uint", width: 4, unit: "bytes" });
@@ -47,20 +51,89 @@ const deviceNameField = registerField({ filter: "vmbus.device_name", label: "Dev
 
 /** Within a layer the structs' summaries read as one phrase; layers are joined by arrows. */
 const LAYER_SEPARATOR = "→";
-const infoText = (parts: readonly string[]): string =>
+const infoTextByRegex = (parts: readonly string[]): string =>
   parts.filter((part) => part !== "").join(" ").replace(/→(\s*→)+/g, "→").replace(/(\s*→\s*)+$/, "").replace(/^(\s*→\s*)+/, "");
+
+const ARROW_CODE = LAYER_SEPARATOR.charCodeAt(0);
+
+/** Neither a space as `\s` counts them nor an arrow (ASCII printable characters are the common case). */
+const solid = (code: number): boolean => (code > 0x20 && code < 0x7f) || (code !== ARROW_CODE && !/\s/.test(String.fromCharCode(code)));
+
+/** A part that the arrow-collapsing rules leave alone: no space or arrow at either end, no two arrows with only spaces between. */
+const plainPart = (part: string): boolean =>
+  solid(part.charCodeAt(0)) && solid(part.charCodeAt(part.length - 1)) && (!part.includes(LAYER_SEPARATOR) || !/→\s*→/.test(part));
+
+/**
+ * The summary: parts joined by spaces, runs of layer arrows collapsed, none at either end. The same
+ * result as the regular expressions (kept for unusual parts), without running three of them per record.
+ */
+function infoText(parts: readonly string[]): string {
+  let text = "";
+  let arrowPending = false;
+  for (const part of parts) {
+    if (part === "") continue;
+    if (part === LAYER_SEPARATOR) {
+      arrowPending = text !== "";
+      continue;
+    }
+    if (!plainPart(part)) return infoTextByRegex(parts);
+    text += text === "" ? part : arrowPending ? ` ${LAYER_SEPARATOR} ${part}` : ` ${part}`;
+    arrowPending = false;
+  }
+  return text;
+}
+
+/** A protocol's layer info and decoder, found once rather than for every hand-off. */
+const handedOverProtocols = new Map<ProtocolDescription, { info: FieldInfo; decode: StructDecoder }>();
+
+function handedOver(protocol: ProtocolDescription): { info: FieldInfo; decode: StructDecoder } {
+  let entry = handedOverProtocols.get(protocol);
+  if (entry === undefined) {
+    entry = { info: protocolInfo(protocol.name, protocol.label, protocol.short), decode: decoderFor(protocol.root) };
+    handedOverProtocols.set(protocol, entry);
+  }
+  return entry;
+}
 
 const protocolLayer = (info: TreeNode["field"], node: TreeNode): TreeNode =>
   ({ field: info, value: null, offset: node.offset, length: node.length, source: node.source, children: node.children });
+
+/** Every record of a channel carries the same class GUID: its text is made once per channel, not three times per record. */
+class GuidTextCache {
+  private readonly byRelid = new Map<number, { bytes: Uint8Array; text: string }>();
+  private static readonly LIMIT = 4096;
+
+  text(relid: number, bytes: Uint8Array): string {
+    const known = this.byRelid.get(relid);
+    if (known && sameBytes(known.bytes, bytes)) return known.text;
+    const text = guidText(bytes);
+    if (bytes.length === 16) {
+      if (this.byRelid.size >= GuidTextCache.LIMIT) this.byRelid.clear();
+      this.byRelid.set(relid, { bytes: bytes.slice(), text });
+    }
+    return text;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class Dissector {
   readonly session = new Session();
   private current: VmbusRecord | undefined;
   private readonly hooks: Record<string, Hook>;
+  private readonly guidTexts = new GuidTextCache();
+  // Made once: every record's context refers to them.
+  private readonly boundHandoff: DecodeContext["handoff"] = (table, context, start, end, scope, key) => this.handoff(table, context, start, end, scope, key);
+  private readonly boundHandoffAttached: DecodeContext["handoffAttached"] = (table, context, sources, scope, key) => this.handoffAttached(table, context, sources, scope, key);
 
   constructor(private readonly options: DissectorOptions = {}) {
     this.hooks = buildHooks({ session: this.session, record: () => this.current! });
     registerTable("vmbus.device", () => this.deviceProtocol());
+    this.session.responses = options.responses;
   }
 
   /** Adds hand-written hooks of device dissectors. */
@@ -75,7 +148,7 @@ export class Dissector {
     } catch (error) {
       const text = `dissector failure: ${error instanceof Error ? error.message : String(error)} (please report this with the capture)`;
       return {
-        record, sources: [{ name: "frame", bytes: record.payload }], layers: [], info: "[dissector failure]", malformed: true,
+        record, sources: [{ name: "frame", bytes: record.payload }], layers: [], info: "[dissector failure]", malformed: true, events: [],
         experts: [{ severity: "error", group: "malformed", text }],
       };
     }
@@ -85,7 +158,7 @@ export class Dissector {
     this.current = record;
     this.session.currentRelid = record.relid;
     const isRingHeader = record.kind === RecordKind.RingHeader;
-    const frame = isRingHeader ? record.payload : encodeVmbusRecord(record);
+    const frame = isRingHeader ? record.payload : vmbusFrame(record);
     const context = this.newContext(frame);
     context.record = { number: record.origin.number, timestampNs: record.timestampNs, relid: record.relid, direction: record.direction };
     const root: StructDescription = isRingHeader ? ringHeader : vmbusRecord;
@@ -106,26 +179,27 @@ export class Dissector {
       experts,
       info: infoText(context.info),
       malformed: experts.some((e) => e.group === "malformed" || e.severity === "error"),
+      events: context.events!,
     };
   }
 
   private newContext(bytes: Uint8Array): DecodeContext {
     return {
       bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: 0,
-      session: this.session, experts: [], layers: [], info: [], failed: false,
+      session: this.session, experts: [], layers: [], info: [], failed: false, events: [],
       hooks: this.hooks,
-      handoff: (table, context, start, end, scope, key) => this.handoff(table, context, start, end, scope, key),
-      handoffAttached: (table, context, sources, scope, key) => this.handoffAttached(table, context, sources, scope, key),
+      handoff: this.boundHandoff,
+      handoffAttached: this.boundHandoffAttached,
     };
   }
 
   private handoff(table: string, context: DecodeContext, start: number, end: number, scope: Scope, key?: number): void {
     const resolved = tableResolver(table)?.(context, start, end, scope, key) ?? `no dissector table ${table}`;
     if (typeof resolved === "string") return this.dataLayer(context, start, end, resolved);
-    const info = protocolInfo(resolved.name, resolved.label, resolved.short);
+    const { info, decode } = handedOver(resolved);
     context.info.push(LAYER_SEPARATOR);
     const slot = context.layers.length; // outer layers before the ones they hand over to
-    const node = decoderFor(resolved.root)(context, start, end, scope, info);
+    const node = decode(context, start, end, scope, info);
     context.layers.splice(slot, 0, protocolLayer(info, node));
   }
 
@@ -164,7 +238,7 @@ export class Dissector {
   }
 
   private classGuidOf(record: VmbusRecord): string | undefined {
-    if (record.classGuid) return guidText(record.classGuid);
+    if (record.classGuid) return this.guidTexts.text(record.relid, record.classGuid);
     return this.session.channels.get(record.relid)?.classGuid ?? (this.options.defaultDevice?.guid || undefined);
   }
 
@@ -177,11 +251,10 @@ export class Dissector {
 
   private deviceNodes(device: DeviceClass | undefined, classGuid: string | undefined): TreeNode[] {
     if (!device && !classGuid) return [];
-    const place = { offset: 12, length: 16, source: 0, generated: true };
     const short = device?.short ?? "unknown";
     return [
-      { field: deviceField, value: short, ...place },
-      { field: deviceNameField, value: device ? deviceDisplayName(device) : `unknown class ${classGuid}`, ...place },
+      { field: deviceField, value: short, offset: 12, length: 16, source: 0, generated: true },
+      { field: deviceNameField, value: device ? deviceDisplayName(device) : `unknown class ${classGuid}`, offset: 12, length: 16, source: 0, generated: true },
     ];
   }
 

@@ -13,5 +13,27 @@ function escapeOne(char: string): string {
 }
 
 export function escapeText(text: string): string {
-  return text.replace(UNSAFE, escapeOne);
+  return needsEscaping(text) ? text.replace(UNSAFE, escapeOne) : text;
 }
+
+/**
+ * Whether UNSAFE could match: false when every character is printable ASCII other than the
+ * backslash, or lies in a range UNSAFE leaves alone (most text, arrows included, is decided here
+ * without the regular expression, whose surrogate look-arounds make it slow).
+ */
+function needsEscaping(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x20 && code < 0x7f) {
+      if (code === 0x5c) return true;
+      continue;
+    }
+    if (!SAFE_RANGES.some(([low, high]) => code >= low && code <= high)) return true;
+  }
+  return false;
+}
+
+/** Characters outside printable ASCII that UNSAFE never matches (surrogates are left to it). */
+const SAFE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x00a0, 0x200d], [0x2010, 0x2029], [0x202f, 0x2065], [0x206a, 0xd7ff], [0xe000, 0xfefe], [0xff00, 0xffff],
+];

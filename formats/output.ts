@@ -1,11 +1,17 @@
 // Standard output in large writes, with backpressure, and a quiet stop when the reader goes away
-// (`vmbus-dissect big.pcapng | head` must not print an EPIPE stack trace).
+// (`vmbus-dissect big.pcapng | head` must not print an EPIPE stack trace). Lines are encoded as
+// UTF-8 into one buffer as they come (joining strings and encoding the join cost a copy more).
 
 const FLUSH_AT = 64 * 1024;
+/** Room for a flush's worth of lines; a longer line gets a buffer of its size. */
+const BUFFER_SIZE = 2 * FLUSH_AT;
+const NEWLINE = 0x0a;
 
 export class LineOutput {
-  private pending: string[] = [];
+  private buffer = Buffer.allocUnsafe(BUFFER_SIZE);
   private size = 0;
+  /** The first line goes out at once (the time to the first line is what a person waits for); later ones in batches. */
+  private flushedOnce = false;
   /** True once the reader closed the pipe; callers stop producing. */
   gone = false;
 
@@ -16,10 +22,22 @@ export class LineOutput {
     });
   }
 
-  async line(text: string): Promise<void> {
-    this.pending.push(text);
-    this.size += text.length + 1;
-    if (this.size >= FLUSH_AT) await this.flush();
+  /** A promise only when the buffer was handed to the stream (most lines need no await). */
+  line(text: string): Promise<void> | undefined {
+    // A UTF-16 unit never takes more than 3 bytes of UTF-8.
+    this.reserve(3 * text.length + 1);
+    this.size += this.buffer.write(text, this.size, "utf8");
+    this.buffer[this.size++] = NEWLINE;
+    return this.size >= FLUSH_AT || !this.flushedOnce ? this.flush() : undefined;
+  }
+
+  /** A line already encoded as UTF-8 (without its newline). */
+  lineBytes(bytes: Uint8Array): Promise<void> | undefined {
+    this.reserve(bytes.length + 1);
+    this.buffer.set(bytes, this.size);
+    this.size += bytes.length;
+    this.buffer[this.size++] = NEWLINE;
+    return this.size >= FLUSH_AT || !this.flushedOnce ? this.flush() : undefined;
   }
 
   async lines(texts: readonly string[]): Promise<void> {
@@ -27,13 +45,22 @@ export class LineOutput {
   }
 
   async flush(): Promise<void> {
-    if (this.pending.length === 0 || this.gone) return;
-    const chunk = this.pending.join("\n") + "\n";
-    this.pending = [];
+    if (this.size === 0 || this.gone) return;
+    this.flushedOnce = true;
+    // The stream keeps the bytes until written: the next lines go to a new buffer.
+    const chunk = this.buffer.subarray(0, this.size);
+    this.buffer = Buffer.allocUnsafe(BUFFER_SIZE);
     this.size = 0;
     if (!this.stream.write(chunk)) await new Promise<void>((resolve) => {
       const done = () => { this.stream.off("drain", done); this.stream.off("error", done); this.stream.off("close", done); resolve(); };
       this.stream.on("drain", done).on("error", done).on("close", done);
     });
+  }
+
+  private reserve(length: number): void {
+    if (this.size + length <= this.buffer.length) return;
+    const larger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.size + length));
+    this.buffer.copy(larger, 0, 0, this.size);
+    this.buffer = larger;
   }
 }

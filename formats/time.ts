@@ -11,13 +11,22 @@ function secondsText(ns: bigint, digits = 9): string {
   return `${negative ? "-" : ""}${magnitude / NS_PER_SECOND}.${fraction}`;
 }
 
+/** The date and time of the last second isoTime formatted: records come many to a second. */
+let lastSeconds: bigint | undefined;
+let lastSecondText: string | undefined;
+
 /** ISO 8601 UTC with nanoseconds, e.g. 2026-11-25T19:50:38.123456700Z. */
 export function isoTime(ns: bigint): string {
   const seconds = ns / NS_PER_SECOND;
-  const fraction = (((ns % NS_PER_SECOND) + NS_PER_SECOND) % NS_PER_SECOND).toString().padStart(9, "0");
-  const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) return `${secondsText(ns)} s since 1970`;
-  return `${date.toISOString().slice(0, 19)}.${fraction}Z`;
+  const remainder = ns - seconds * NS_PER_SECOND;
+  const fraction = (remainder < 0n ? remainder + NS_PER_SECOND : remainder).toString().padStart(9, "0");
+  if (seconds !== lastSeconds) {
+    const date = new Date(Number(seconds) * 1000);
+    lastSecondText = Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 19);
+    lastSeconds = seconds;
+  }
+  if (lastSecondText === undefined) return `${secondsText(ns)} s since 1970`;
+  return `${lastSecondText}.${fraction}Z`;
 }
 
 export class TimeColumn {

@@ -4,13 +4,15 @@
 import type { ExpertItem, FieldInfo, FieldValue, TreeNode } from "../tree.js";
 import { bitwiseAnd, compileExpr, isTrue, maskShift, newScope, type Evaluator, type Scope, type StateReader } from "./expr.js";
 import { bitInfo, fieldInfo, filterOf, structInfo } from "./fields.js";
-import { readBlob, scalarReader, scalarSize } from "./read.js";
-import { formatInfo } from "./display.js";
+import { bitSpan, readBits, readBlob, scalarReader, scalarSize } from "./read.js";
+import { findChild, formatInfo, infoTemplate } from "./display.js";
+import { compileMessage, compileText, type TextEvaluator } from "./text.js";
 import { applyPairing, registerPairing } from "./pairing.js";
+import { compileFieldSequence } from "./codegen.js";
 import type {
   Pairing,
-  ComputedField,
-  ArrayField, BlobField, Field, HandoffField, ScalarField, StructDescription, StructField, SwitchField,
+  BitsField, ComputedField, ComputedText, StructCheck,
+  ArrayField, BlobField, Field, HandoffField, ScalarField, StructDescription, StructField, SwitchField, VersionLayout,
 } from "./types.js";
 
 export interface SessionAccess extends StateReader {
@@ -18,6 +20,15 @@ export interface SessionAccess extends StateReader {
   set(name: string, value: FieldValue): void;
   remember(key: string, value: unknown): void;
   recall<T>(key: string): T | undefined;
+  /** Two-pass analysis: the first pass notes each answered request; the second reads them back. */
+  responses?: ResponseLog;
+}
+
+/** Which record answered each request, by pairing namespace and request record number. */
+export interface ResponseLog {
+  /** False in the first pass (recording), true in the second (reading). */
+  complete: boolean;
+  byNamespace: Map<string, Map<number, number>>;
 }
 
 /** What pairing needs to know of the record being decoded. */
@@ -27,6 +38,25 @@ export interface RecordFacts {
   relid: number;
   direction: number;
 }
+
+/** What analysis learns from a record: requests and answers (pairing.ts), negotiated versions. */
+export type AnalysisEvent =
+  | {
+    kind: "request" | "response";
+    namespace: string;
+    /** What was asked: the request's message type, e.g. "READ(10)" or "QUERY_MSG". */
+    type: string;
+    /** Responses: the request's record number and the seconds between them (undefined without timestamps). */
+    requestNumber?: number;
+    seconds?: number;
+  }
+  | {
+    kind: "negotiated";
+    /** The session key without "channel.", e.g. "nvsp.version". */
+    name: string;
+    value: number;
+    text: string;
+  };
 
 export type Hook = (scope: Scope, context: DecodeContext, node: TreeNode) => void;
 
@@ -48,6 +78,8 @@ export interface DecodeContext {
   handoffAttached(table: string, context: DecodeContext, sources: readonly number[], scope: Scope, key?: number): boolean;
   hooks: Readonly<Record<string, Hook>>;
   record?: RecordFacts;
+  /** What analysis learns from this record (for statistics). */
+  events?: AnalysisEvent[];
   /** While positive, structs add nothing to the summary (array elements past the first few). */
   quiet?: number;
 }
@@ -132,6 +164,8 @@ function compileBlob(field: BlobField, prefix: string): FieldReader {
   return (context, scope, children) => {
     const wanted = regionLength(field.length, length, scope, context);
     if (!(wanted >= 0)) return malformed(context, `${field.label}: length ${wanted} is not valid`, scope.pos, info.filter);
+    // Placed past the end (an offset field that points beyond): nothing of it is there.
+    if (scope.pos > scope.end) return outOfBytes(context, scope, field.label, wanted);
     const available = Math.min(wanted, scope.end - scope.pos);
     const value = readBlob(field.type, context.bytes, scope.pos, available, field.nulTerminated === true);
     children.push(leaf(info, value, scope.pos, available, context.source));
@@ -201,15 +235,18 @@ function compileSwitch(field: SwitchField, prefix: string): FieldReader {
     if (!info) infos.set(description, (info = structInfo(description, `${prefix}.${description.key ?? description.name.toLowerCase()}`)));
     return info;
   };
+  // Each case's decoder and info found once here, not looked up for every record.
+  const chosenCases = new Map<StructDescription, { decode: StructDecoder; info: FieldInfo }>();
   for (const description of [...Object.values(field.cases), ...(field.default ? [field.default] : [])]) {
-    infoOf(description);
-    decoderFor(description);
+    const info = infoOf(description);
+    chosenCases.set(description, { decode: decoderFor(description), info });
   }
   return (context, scope, children) => {
     const key = on(scope, context.session);
     const chosen = field.cases[key] ?? field.default;
     if (!chosen) return;
-    const node = decoderFor(chosen)(context, scope.pos, scope.end, scope, infoOf(chosen));
+    const { decode, info } = chosenCases.get(chosen)!;
+    const node = decode(context, scope.pos, scope.end, scope, info);
     children.push(node);
     scope.pos = node.offset + node.length;
   };
@@ -237,7 +274,19 @@ function compileAttachedHandoff(field: HandoffField, sources: readonly number[],
   };
 }
 
+function compileComputedText(field: ComputedText, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const text = compileText(field.text);
+  return (context, scope, children) => {
+    const value = text(scope, context.session, { children });
+    if (value === undefined) return;
+    children.push({ field: info, value, offset: scope.pos, length: 0, source: context.source, generated: true });
+    scope.values[field.key] = value;
+  };
+}
+
 function compileComputed(field: ComputedField, prefix: string): FieldReader {
+  if (field.type === "string") return compileComputedText(field, prefix);
   const info = fieldInfo(field, prefix);
   const value = compileExpr(field.value);
   return (context, scope, children) => {
@@ -248,9 +297,32 @@ function compileComputed(field: ComputedField, prefix: string): FieldReader {
   };
 }
 
+const MAX_BIT_WIDTH = 32;
+
+/** A bit field whose position and width are data (e.g. from a captured HID report descriptor). */
+function compileBits(field: BitsField, prefix: string): FieldReader {
+  const info = fieldInfo(field, prefix);
+  const [offset, width] = [compileExpr(field.bitOffset), compileExpr(field.bitWidth)];
+  const signed = field.signed === undefined ? undefined : compileExpr(field.signed);
+  const bits = (field.bits ?? []).map((bit) => bitInfo(info, bit.mask, bit.key, bit.label));
+  return (context, scope, children) => {
+    const [bitOffset, bitWidth] = [offset(scope, context.session), width(scope, context.session)];
+    if (!(bitOffset >= 0 && bitWidth >= 1 && bitWidth <= MAX_BIT_WIDTH)) return malformed(context, `${field.label}: ${bitWidth} bits at bit ${bitOffset} is not a valid bit field`, scope.pos, info.filter);
+    const span = bitSpan(bitOffset, bitWidth);
+    if (scope.start + span.at + span.length > scope.end) return outOfBytes(context, { ...scope, pos: scope.start + span.at }, field.label, span.length);
+    const value = readBits(context.bytes, scope.start, bitOffset, bitWidth, signed !== undefined && isTrue(signed(scope, context.session)));
+    const node = leaf(info, value, scope.start + span.at, span.length, context.source);
+    if (bits.length > 0) node.children = bitChildren(bits, value, node.offset, span.length, context.source);
+    children.push(node);
+    scope.values[field.key] = value;
+    scope.pos = Math.max(scope.pos, node.offset + span.length);
+  };
+}
+
 function compileField(field: Field, prefix: string): FieldReader {
   switch (field.kind) {
     case "computed": return withPlacement(field, compileComputed(field, prefix));
+    case "bits": return withPlacement(field, compileBits(field, prefix));
     case "scalar": return withPlacement(field, compileScalar(field, prefix));
     case "blob": return withPlacement(field, compileBlob(field, prefix));
     case "struct": return withPlacement(field, compileStruct(field, prefix));
@@ -260,32 +332,47 @@ function compileField(field: Field, prefix: string): FieldReader {
   }
 }
 
-const checkCache = new WeakMap<StructDescription, { fails: Evaluator; text: string; field: string }[]>();
+type CompiledCheck = Omit<StructCheck, "fails"> & { fails: Evaluator; message: TextEvaluator };
+const checkCache = new WeakMap<StructDescription, CompiledCheck[]>();
 
 function applyChecks(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void {
   if (!description.checks) return;
   let checks = checkCache.get(description);
-  if (!checks) checkCache.set(description, (checks = description.checks.map((c) => ({ ...c, fails: compileExpr(c.fails) }))));
+  if (!checks) checkCache.set(description, (checks = description.checks.map((c) => ({ ...c, fails: compileExpr(c.fails), message: compileMessage(c.text, c.args) }))));
   for (const check of checks) {
     if (!isTrue(check.fails(scope, context.session))) continue;
-    const target = node.children?.find((child) => child.field.filter.endsWith(`.${check.field}`));
-    malformed(context, formatInfo(check.text, node), target?.offset ?? node.offset, target?.field.filter);
+    const target = findChild(node, check.field);
+    const text = check.message(scope, context.session, node) ?? check.text;
+    context.experts.push({
+      severity: check.severity ?? "error", group: check.group ?? "malformed", text,
+      offset: target?.offset ?? node.offset, source: context.source, filter: target?.field.filter,
+    });
   }
 }
 
 function applyEffects(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void {
   for (const effect of compiledEffects(description)) {
     if (effect.when && !isTrue(effect.when(scope, context.session))) continue;
-    context.session.set(effect.set, effect.value(scope, context.session));
+    const value = effect.value(scope, context.session);
+    context.session.set(effect.set, value);
+    if (effect.negotiated && Number.isFinite(value)) {
+      context.events?.push({ kind: "negotiated", name: effect.set.replace(/^channel\./, ""), value, text: versionText(effect.negotiated, value) });
+    }
   }
   for (const name of description.hooks ?? []) context.hooks[name]?.(scope, context, node);
 }
 
-const effectCache = new WeakMap<StructDescription, { set: string; value: Evaluator; when?: Evaluator }[]>();
+const effectCache = new WeakMap<StructDescription, { set: string; value: Evaluator; when?: Evaluator; negotiated?: VersionLayout }[]>();
+
+function versionText(layout: VersionLayout, value: number): string {
+  if (typeof layout === "object") return layout[value] ?? `0x${value.toString(16)}`;
+  const [high, low] = layout === "major8.minor8" ? [Math.floor(value / 256) % 256, value % 256] : [Math.floor(value / 65536) % 65536, value % 65536];
+  return layout === "minor.major" ? `${low}.${high}` : `${high}.${low}`;
+}
 function compiledEffects(description: StructDescription) {
   let effects = effectCache.get(description);
   if (!effects) {
-    effects = (description.effects ?? []).map((e) => ({ set: e.set, value: compileExpr(e.value), when: e.when === undefined ? undefined : compileExpr(e.when) }));
+    effects = (description.effects ?? []).map((e) => ({ set: e.set, value: compileExpr(e.value), when: e.when === undefined ? undefined : compileExpr(e.when), negotiated: e.negotiated }));
     effectCache.set(description, effects);
   }
   return effects;
@@ -305,33 +392,41 @@ function statedEnd(description: StructDescription, size: number, scope: Scope, c
 }
 
 function compileDescription(description: StructDescription): StructDecoder {
-  const readers = description.fields.map((field) => compileField(field, description.prefix));
+  const readFields = compileFieldSequence(description, { fallback: (field) => compileField(field, description.prefix), malformed, outOfBytes });
   const sizeFrom = description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom);
   const pairings: readonly Pairing[] = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing as Pairing];
   pairings.forEach(registerPairing);
+  // Found once per description rather than for every record: whether a pairing reads `{layers}`, the filled-in summary.
+  const readsLayers = pairings.map((pairing) => pairing.text?.includes("{layers}") === true);
+  const fillInfo = description.info ? infoTemplate(description.info) : undefined;
+  // Descriptions differ in shape: reading their options here keeps those loads out of every record.
+  const { minSize, size, checks } = description;
+  // applyEffects sets the effects' state and runs the hooks: most structs have neither.
+  const hasEffectsOrHooks = (description.effects?.length ?? 0) > 0 || (description.hooks?.length ?? 0) > 0;
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
     scope.view = context.view;
     const infoStart = context.info.length;
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
-    const infoSlot = description.info && !context.quiet ? context.info.push("") - 1 : -1;
+    const infoSlot = fillInfo && !context.quiet ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
-    if (description.minSize !== undefined && end - start < description.minSize) {
+    if (minSize !== undefined && end - start < minSize) {
       malformed(context, `${description.name} is ${end - start} bytes, shorter than its ${description.minSize}-byte layout`, start, info.filter);
     }
-    for (const read of readers) {
-      if (context.failed) break;
-      read(context, scope, node.children!);
-    }
-    if (description.size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + description.size));
+    readFields.read(context, scope, node.children!);
+    if (size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + size));
     if (sizeFrom && !context.failed) scope.pos = statedEnd(description, sizeFrom(scope, context.session), scope, context);
     node.length = scope.pos - start;
     if (!context.failed) {
-      applyChecks(description, context, scope, node);
-      for (const pairing of pairings) applyPairing(pairing, context, scope, node, innerInfo(context.info, infoStart + (description.info ? 1 : 0)));
-      applyEffects(description, context, scope, node);
+      if (checks) applyChecks(description, context, scope, node);
+      for (let index = 0; index < pairings.length; index++) {
+        // Only a request's `{layers}` reads the inner summaries: joining them for every pairing was measurable.
+        const layers = readsLayers[index] ? innerInfo(context.info, infoStart + (description.info ? 1 : 0)) : "";
+        applyPairing(pairings[index], context, scope, node, layers);
+      }
+      if (hasEffectsOrHooks) applyEffects(description, context, scope, node);
     }
-    if (infoSlot >= 0) context.info[infoSlot] = formatInfo(description.info!, node).trim();
+    if (infoSlot >= 0) context.info[infoSlot] = fillInfo!(node).trim();
     return node;
   };
 }

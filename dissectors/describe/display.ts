@@ -89,13 +89,21 @@ export function shortValue(field: FieldInfo, value: FieldValue): string {
   return displayValue(field, value);
 }
 
-function findChild(node: Pick<TreeNode, "children">, key: string): TreeNode | undefined {
-  for (const child of node.children ?? []) {
-    if (child.field.filter.endsWith(`.${key}`) && child.field.kind !== "struct") return child;
+/** The field whose filter name ends in ".key", in this node or the structs below it. */
+export const findChild = (node: Pick<TreeNode, "children">, key: string): TreeNode | undefined => findBySuffix(node, `.${key}`);
+
+/** findChild with the ".key" suffix made once (templates are filled for every record). */
+function findBySuffix(node: Pick<TreeNode, "children">, suffix: string): TreeNode | undefined {
+  const children = node.children;
+  if (children === undefined) return undefined;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child.field.kind !== "struct" && child.field.filter.endsWith(suffix)) return child;
   }
-  for (const child of node.children ?? []) {
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
     if (child.field.kind === "struct") {
-      const found = findChild(child, key);
+      const found = findBySuffix(child, suffix);
       if (found) return found;
     }
   }
@@ -115,13 +123,71 @@ function setBits(node: TreeNode): string {
  * not zero (else nothing), "{key:len}" = its length in bytes. A field that is absent gives "?" ("" with ifset).
  */
 export function formatInfo(template: string, node: Pick<TreeNode, "children">): string {
-  return template.replace(/\{([A-Za-z0-9_.]+)(?::(raw|bits|ifset|len))?\}/g, (_all, key: string, mode?: string) => {
-    const child = findChild(node, key);
-    if (mode === "len") return child ? String(child.length) : "?";
-    if (mode === "ifset") return child && child.value !== 0 && child.value !== false && child.value !== null ? shortValue(child.field, child.value) : "";
-    if (!child) return "?";
-    if (mode === "bits") return setBits(child);
-    if (mode === "raw") return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
-    return shortValue(child.field, child.value);
-  });
+  return compiledTemplate(template)(node);
+}
+
+export type FilledTemplate = (node: Pick<TreeNode, "children">) => string;
+type Placeholder = (node: Pick<TreeNode, "children">) => string;
+
+const PLACEHOLDER = /\{([A-Za-z0-9_.]+)(?::(raw|bits|ifset|len))?\}/g;
+/** Templates come from descriptions, but a check's words may carry captured text: the cache stays bounded. */
+const MAX_CACHED_TEMPLATES = 4096;
+const templates = new Map<string, FilledTemplate>();
+
+/** formatInfo for one template, parsed now: for callers that fill the same template for every record. */
+export const infoTemplate = (template: string): FilledTemplate => parseTemplate(template);
+
+/** A template parsed once into its literal parts and placeholders (the regular expression ran per call before). */
+function compiledTemplate(template: string): FilledTemplate {
+  let filled = templates.get(template);
+  if (filled === undefined) {
+    filled = parseTemplate(template);
+    if (templates.size >= MAX_CACHED_TEMPLATES) templates.clear();
+    templates.set(template, filled);
+  }
+  return filled;
+}
+
+function parseTemplate(template: string): FilledTemplate {
+  const literals: string[] = [];
+  const placeholders: Placeholder[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    literals.push(template.slice(last, match.index));
+    placeholders.push(placeholder(`.${match[1]}`, match[2]));
+    last = match.index! + match[0].length;
+  }
+  const tail = template.slice(last);
+  if (placeholders.length === 0) return () => tail;
+  return (node) => {
+    let text = literals[0] + placeholders[0](node);
+    for (let i = 1; i < placeholders.length; i++) text += literals[i] + placeholders[i](node);
+    return text + tail;
+  };
+}
+
+function placeholder(suffix: string, mode: string | undefined): Placeholder {
+  switch (mode) {
+    case "len": return (node) => {
+      const child = findBySuffix(node, suffix);
+      return child ? String(child.length) : "?";
+    };
+    case "ifset": return (node) => {
+      const child = findBySuffix(node, suffix);
+      return child && child.value !== 0 && child.value !== false && child.value !== null ? shortValue(child.field, child.value) : "";
+    };
+    case "bits": return (node) => {
+      const child = findBySuffix(node, suffix);
+      return child ? setBits(child) : "?";
+    };
+    case "raw": return (node) => {
+      const child = findBySuffix(node, suffix);
+      if (!child) return "?";
+      return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
+    };
+    default: return (node) => {
+      const child = findBySuffix(node, suffix);
+      return child ? shortValue(child.field, child.value) : "?";
+    };
+  }
 }

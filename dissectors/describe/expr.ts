@@ -5,7 +5,7 @@ import { scalarReader, scalarSize } from "./read.js";
 import type { Expr } from "./types.js";
 
 export interface Scope {
-  /** Field values of this struct by key (no prototype: keys come from descriptions, values from captures). */
+  /** Field values of this struct by key (nothing inherited: keys come from descriptions, values from captures). */
   values: Record<string, FieldValue>;
   parent: Scope | undefined;
   /** Absolute offsets of the struct's region in the data source, and the running position. */
@@ -22,8 +22,15 @@ export interface StateReader {
 
 export type Evaluator = (scope: Scope, state: StateReader) => number;
 
+/**
+ * The prototype of every scope's values: empty and without a prototype of its own, so no key finds
+ * an inherited member. Object.create(null) itself would make each values object a hash table (V8's
+ * dictionary mode), about 25 times slower to fill than an object with a prototype.
+ */
+const NO_VALUES: Record<string, FieldValue> = Object.freeze(Object.create(null) as Record<string, FieldValue>);
+
 export function newScope(parent: Scope | undefined, start: number, end: number): Scope {
-  return { values: Object.create(null) as Record<string, FieldValue>, parent, start, end, pos: start };
+  return { values: Object.create(NO_VALUES) as Record<string, FieldValue>, parent, start, end, pos: start, view: undefined };
 }
 
 export function lookup(scope: Scope | undefined, name: string): FieldValue | undefined {
@@ -78,7 +85,21 @@ const binaryOps: Record<string, (a: number, b: number) => number> = {
   "||": (a, b) => +(truth(a) || truth(b)),
 };
 
+/** VMBUS_DISSECT_INTERPRET=1 keeps expressions (and fields, codegen.ts) as closures: the tests compare both. */
+export const generationEnabled = process.env.VMBUS_DISSECT_INTERPRET !== "1";
+
+/**
+ * An expression's evaluator. It is made into one JavaScript function on its first evaluation
+ * (expressionCode below); descriptions hold thousands of expressions and most captures use few.
+ */
 export function compileExpr(expr: Expr): Evaluator {
+  if (!generationEnabled || typeof expr === "number") return interpretExpr(expr);
+  let generated: Evaluator | undefined;
+  return (scope, state) => (generated ??= generateEvaluator(expr))(scope, state);
+}
+
+/** The same expression as a tree of closures (what the generated code calls for operators it leaves alone). */
+function interpretExpr(expr: Expr): Evaluator {
   if (typeof expr === "number") return () => expr;
   switch (expr.op) {
     case "ref": {
@@ -111,6 +132,14 @@ export function compileExpr(expr: Expr): Evaluator {
       const [c, a, b] = [compileExpr(expr.c), compileExpr(expr.a), compileExpr(expr.b)];
       return (scope, state) => (truth(c(scope, state)) ? a(scope, state) : b(scope, state));
     }
+    case "lookup": {
+      const [table, key] = [expr.table, compileExpr(expr.a)];
+      return (scope, state) => table[key(scope, state)] ?? NaN;
+    }
+    case "known": {
+      const [table, key] = [expr.table, compileExpr(expr.a)];
+      return (scope, state) => +(table[key(scope, state)] !== undefined);
+    }
     default: {
       const a = compileExpr(expr.a);
       const b = compileExpr(expr.b);
@@ -121,6 +150,69 @@ export function compileExpr(expr: Expr): Evaluator {
 }
 
 export const isTrue = truth;
+
+/** Where generated code keeps what it refers to: constants bound once, and temporaries. */
+export interface CodeConstants {
+  constant(value: unknown): string;
+  temporary(): string;
+}
+
+/** What generated expressions call, passed to them as R. */
+export const expressionRuntime = { toNumber, lookup, truth };
+
+/** Operators written out in generated code; the others call their binaryOps function. */
+const INLINE_OPERATORS: Readonly<Record<string, string>> = {
+  "+": "+", "-": "-", "*": "*", "==": "===", "!=": "!==", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+};
+const COMPARISONS = new Set(["==", "!=", "<", "<=", ">", ">="]);
+
+/**
+ * An expression as JavaScript source over `scope`, `state` and the runtime `R`, evaluating exactly
+ * as the closures of interpretExpr (operands left to right; operators this does not know are
+ * called as those closures).
+ */
+export function expressionCode(expr: Expr, unit: CodeConstants): string {
+  if (typeof expr === "number") return Number.isInteger(expr) && Math.abs(expr) < 2 ** 31 && !Object.is(expr, -0) ? `(${expr})` : unit.constant(expr);
+  const code = (sub: Expr): string => expressionCode(sub, unit);
+  switch (expr.op) {
+    case "ref": {
+      // A field of this struct is a named load; an enclosing struct's goes through lookup.
+      const value = unit.temporary();
+      return `((${value} = scope.values[${JSON.stringify(expr.name)}]) !== undefined ? R.toNumber(${value}) : R.toNumber(R.lookup(scope.parent, ${unit.constant(expr.name)})))`;
+    }
+    case "state": return `(state.get(${unit.constant(expr.name)}) ?? NaN)`;
+    case "remaining": return "(scope.end - scope.pos)";
+    case "offset": return "(scope.pos - scope.start)";
+    case "!": return `(+!R.truth(${code(expr.a)}))`;
+    case "if": return `(R.truth(${code(expr.c)}) ? ${code(expr.a)} : ${code(expr.b)})`;
+  }
+  const op = (expr as { op: string }).op;
+  const operands = expr as { a?: Expr; b?: Expr };
+  if (Object.hasOwn(INLINE_OPERATORS, op) && operands.a !== undefined && operands.b !== undefined) {
+    const inline = `(${code(operands.a)} ${INLINE_OPERATORS[op]} ${code(operands.b)})`;
+    return COMPARISONS.has(op) ? `(+${inline})` : inline;
+  }
+  if (Object.hasOwn(binaryOps, op) && operands.a !== undefined && operands.b !== undefined) {
+    return `${unit.constant(binaryOps[op])}(${code(operands.a)}, ${code(operands.b)})`;
+  }
+  return `${unit.constant(interpretExpr(expr))}(scope, state)`;
+}
+
+function generateEvaluator(expr: Expr): Evaluator {
+  const constants: unknown[] = [];
+  let temporaries = 0;
+  const unit: CodeConstants = {
+    constant: (value) => `K${constants.push(value) - 1}`,
+    temporary: () => `T${temporaries++}`,
+  };
+  const body = expressionCode(expr, unit);
+  const source = `${constants.map((_, index) => `const K${index} = K[${index}];`).join("\n")}
+return function evaluate(scope, state) {
+  ${temporaries > 0 ? `let ${Array.from({ length: temporaries }, (_, index) => `T${index}`).join(", ")};` : ""}
+  return ${body};
+};`;
+  return new Function("R", "K", source)(expressionRuntime, constants) as Evaluator;
+}
 
 /** Names of the fields an expression reads (the encoder fills counts from array lengths). */
 export function referencedNames(expr: Expr | undefined): string[] {

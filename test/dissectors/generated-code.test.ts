@@ -1,0 +1,161 @@
+// The fast paths give exactly what the plain ones give: generated JavaScript (fields and
+// expressions, describe/codegen.ts and expr.ts) against the closures (VMBUS_DISSECT_INTERPRET=1),
+// on every sample and on hostile records; 64-bit reads against BigInt; the JSON writer against
+// JSON.stringify; a reader's frame against a new encoding.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { openCapture } from "../../capture/open.js";
+import { PcapngWriter } from "../../capture/pcapng-writer.js";
+import type { VmbusRecord } from "../../capture/record.js";
+import { encodeVmbusRecord, vmbusFrame } from "../../capture/vmbus-pseudo-header.js";
+import { readI64, readU64 } from "../../dissectors/describe/read.js";
+import { Dissector, type Dissection } from "../../dissectors/index.js";
+import type { TreeNode } from "../../dissectors/tree.js";
+import { recordJson, recordJsonLine } from "../../formats/json.js";
+import { corpus } from "../fuzz/corpus.js";
+import { mutateRecord, random } from "../fuzz/mutate.js";
+import { root, sample } from "../cli/run-cli.js";
+
+const cli = join(root, "dist", "bin", "vmbus-dissect.js");
+const samples = readdirSync(join(root, "samples")).filter((name) => name.endsWith(".pcapng")).map(sample);
+
+/** Sample records, each followed by hostile variants of it (seeded, so every run checks the same ones). */
+function hostileRecords(count: number): VmbusRecord[] {
+  const rng = random(20261125);
+  const records = corpus();
+  const classGuids = records.flatMap((record) => (record.classGuid ? [record.classGuid] : []));
+  const mutated = Array.from({ length: count }, () => mutateRecord(records[Math.floor(rng() * records.length)], records[Math.floor(rng() * records.length)], rng, classGuids));
+  return [...records, ...mutated];
+}
+
+async function writeCapture(path: string, records: readonly VmbusRecord[]): Promise<void> {
+  const writer = await PcapngWriter.create(path, { userAppl: "vmbus-dissect test" });
+  const id = writer.addInterface(147, "vmbus");
+  for (const record of records) {
+    try {
+      await writer.writeVmbusRecord(id, record);
+    } catch {
+      // A ring-header record has no pcapng form.
+    }
+  }
+  await writer.close();
+}
+
+const hostileCapture = (async () => {
+  const path = join(mkdtempSync(join(tmpdir(), "vmbus-dissect-generated-")), "hostile.pcapng");
+  await writeCapture(path, hostileRecords(4000));
+  return path;
+})();
+
+function run(args: string[], interpret: boolean): string {
+  const env = { ...process.env, VMBUS_DISSECT_INTERPRET: interpret ? "1" : "0" };
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env, maxBuffer: 1 << 30 });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+function sameBothWays(args: string[]): void {
+  const generated = run(args, false);
+  const interpreted = run(args, true);
+  assert.ok(generated.length > 0);
+  // assert.equal would print both outputs (megabytes): name the first line that differs instead.
+  if (generated !== interpreted) {
+    const a = generated.split("\n");
+    const b = interpreted.split("\n");
+    const line = a.findIndex((text, index) => text !== b[index]);
+    assert.fail(`${args.join(" ")}: line ${line + 1} differs\n  generated:   ${a[line]?.slice(0, 300)}\n  interpreted: ${b[line]?.slice(0, 300)}`);
+  }
+}
+
+describe("generated decoders", () => {
+  for (const file of samples) {
+    it(`decode ${file.split("/").pop()} exactly as the closures do (-V -x and -T json)`, () => {
+      sameBothWays(["-V", "-x", file]);
+      sameBothWays(["-T", "json", file]);
+    });
+  }
+
+  it("decode hostile records exactly as the closures do", async () => {
+    const file = await hostileCapture;
+    sameBothWays(["-V", "-x", file]);
+    sameBothWays(["-T", "json", file]);
+  });
+});
+
+describe("64-bit reads", () => {
+  const edges = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 2n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
+  const rng = random(7);
+  const randoms = Array.from({ length: 2000 }, () => BigInt(Math.floor(rng() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(rng() * 2 ** 32)));
+  const exact = (value: bigint): number | bigint => (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+  const view = new DataView(new ArrayBuffer(9));
+
+  it("give numbers while exact and bigints beyond, as a BigInt read does", () => {
+    for (const value of [...edges, ...randoms, ...edges.map((edge) => 2n ** 64n - edge)]) {
+      const unsigned = BigInt.asUintN(64, value);
+      for (const littleEndian of [true, false]) {
+        view.setBigUint64(1, unsigned, littleEndian);
+        assert.equal(readU64(view, 1, littleEndian), exact(view.getBigUint64(1, littleEndian)));
+      }
+      view.setBigUint64(1, unsigned, true);
+      assert.equal(readI64(view, 1), exact(view.getBigInt64(1, true)), `i64 ${BigInt.asIntN(64, value)}`);
+    }
+  });
+});
+
+async function dissections(files: readonly string[]): Promise<Dissection[]> {
+  const all: Dissection[] = [];
+  for (const file of files) {
+    const capture = await openCapture(file);
+    const dissector = new Dissector();
+    try {
+      for await (const record of capture.records) all.push(dissector.dissect(record));
+    } finally {
+      await capture.close();
+    }
+  }
+  return all;
+}
+
+describe("the JSON writer", () => {
+  it("writes what JSON.stringify writes of the record's object, for every sample and hostile record", async () => {
+    for (const dissection of await dissections([...samples, await hostileCapture])) {
+      assert.equal(recordJsonLine(dissection), JSON.stringify(recordJson(dissection)), `record ${dissection.record.origin.number}`);
+    }
+  });
+
+  it("lists repeated fields, leaves out undefined values and keeps integer-like names in JSON.stringify's order", async () => {
+    const [dissection] = await dissections([sample("vm-connect.pcapng")]);
+    const field = (filter: string): TreeNode["field"] => ({ filter, label: filter, kind: "uint", width: 4 });
+    const leaf = (filter: string, value: unknown): TreeNode => ({ field: field(filter), value: value as TreeNode["value"], offset: 0, length: 4, source: 0 });
+    const layer = (children: TreeNode[]): TreeNode => ({ field: { filter: "test", label: "Test", kind: "protocol" }, value: null, offset: 0, length: 0, source: 0, children });
+    const cases = [
+      [leaf("a.x", 1), leaf("a.y", 2), leaf("a.x", 3), leaf("a.x", undefined)],
+      [leaf("a.x", undefined), leaf("a.z", Number.NaN), leaf("a.w", -0), leaf("a.v", 2n ** 70n)],
+      [leaf("b.x", 1), leaf("7", 2), leaf("b.y", Uint8Array.of(1, 2))],
+    ];
+    for (const children of cases) {
+      const changed = { ...dissection, layers: [...dissection.layers, layer(children), layer(children)] };
+      assert.equal(recordJsonLine(changed), JSON.stringify(recordJson(changed)));
+    }
+  });
+});
+
+describe("frames of records read from a file", () => {
+  it("are the bytes encodeVmbusRecord writes, also after the record is changed", async () => {
+    const capture = await openCapture(await hostileCapture);
+    try {
+      for await (const record of capture.records) {
+        assert.deepEqual(vmbusFrame(record), encodeVmbusRecord(record));
+        const changed: VmbusRecord = { ...record, relid: record.relid + 1, attached: record.attached.slice(1) };
+        assert.deepEqual(vmbusFrame(changed), encodeVmbusRecord(changed));
+      }
+    } finally {
+      await capture.close();
+    }
+  });
+});
