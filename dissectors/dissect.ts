@@ -67,7 +67,7 @@ const plainPart = (part: string): boolean =>
  * The summary: parts joined by spaces, runs of layer arrows collapsed, none at either end. The same
  * result as the regular expressions (kept for unusual parts), without running three of them per record.
  */
-function infoText(parts: readonly string[]): string {
+export function infoText(parts: readonly string[]): string {
   let text = "";
   let arrowPending = false;
   for (const part of parts) {

@@ -1,7 +1,8 @@
 // The fast paths give exactly what the plain ones give: generated JavaScript (fields and
 // expressions, describe/codegen.ts and expr.ts) against the closures (VMBUS_DISSECT_INTERPRET=1),
 // on every sample and on hostile records; 64-bit reads against BigInt; the JSON writer against
-// JSON.stringify; a reader's frame against a new encoding.
+// JSON.stringify; a reader's frame against a new encoding; summary templates and arrows against
+// the regular expressions they replaced.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,9 @@ import { openCapture } from "../../capture/open.js";
 import { PcapngWriter } from "../../capture/pcapng-writer.js";
 import type { VmbusRecord } from "../../capture/record.js";
 import { encodeVmbusRecord, vmbusFrame } from "../../capture/vmbus-pseudo-header.js";
+import { displayValue, formatInfo, shortValue } from "../../dissectors/describe/display.js";
 import { readI64, readU64 } from "../../dissectors/describe/read.js";
+import { infoText } from "../../dissectors/dissect.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
 import type { TreeNode } from "../../dissectors/tree.js";
 import { recordJson, recordJsonLine } from "../../formats/json.js";
@@ -156,6 +159,61 @@ describe("frames of records read from a file", () => {
       }
     } finally {
       await capture.close();
+    }
+  });
+});
+
+describe("summary text", () => {
+  /** formatInfo as it was: a regular expression over the template, a search per placeholder. */
+  function formatInfoByRegex(template: string, node: Pick<TreeNode, "children">): string {
+    const find = (parent: Pick<TreeNode, "children">, key: string): TreeNode | undefined => {
+      for (const child of parent.children ?? []) if (child.field.filter.endsWith(`.${key}`) && child.field.kind !== "struct") return child;
+      for (const child of parent.children ?? []) {
+        if (child.field.kind !== "struct") continue;
+        const found = find(child, key);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    return template.replace(/\{([A-Za-z0-9_.]+)(?::(raw|bits|ifset|len))?\}/g, (_all, key: string, mode?: string) => {
+      const child = find(node, key);
+      if (mode === "len") return child ? String(child.length) : "?";
+      if (mode === "ifset") return child && child.value !== 0 && child.value !== false && child.value !== null ? shortValue(child.field, child.value) : "";
+      if (!child) return "?";
+      if (mode === "bits") {
+        const set = (child.children ?? []).filter((bit) => bit.field.kind === "bit" && bit.value === true).map((bit) => bit.field.label);
+        return set.length > 0 ? `[${set.join(", ")}]` : "";
+      }
+      if (mode === "raw") return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
+      return shortValue(child.field, child.value);
+    });
+  }
+
+  it("fills every placeholder of every struct in the samples as the regular expression did", async () => {
+    const modes = ["", ":raw", ":bits", ":ifset", ":len"];
+    let compared = 0;
+    const visit = (node: TreeNode): void => {
+      if (!node.children) return;
+      const keys = node.children.map((child) => child.field.filter.split(".").slice(-2).join("."));
+      for (const key of [...keys, keys[0]?.split(".").pop() ?? "x", "missing_key"]) {
+        const template = modes.map((mode) => `a {${key}${mode}} b`).join(" {not a placeholder} ");
+        assert.equal(formatInfo(template, node), formatInfoByRegex(template, node), template);
+        compared++;
+      }
+      node.children.forEach(visit);
+    };
+    for (const dissection of await dissections(samples)) dissection.layers.forEach(visit);
+    assert.ok(compared > 1000);
+  });
+
+  it("joins layers as the regular expressions did", () => {
+    const byRegex = (parts: readonly string[]): string =>
+      parts.filter((part) => part !== "").join(" ").replace(/→(\s*→)+/g, "→").replace(/(\s*→\s*)+$/, "").replace(/^(\s*→\s*)+/, "");
+    const pieces = ["", "→", " ", "a", "b c", " →", "→ ", "x→y", "x → y", "→→", "a ", " a", "\u00a0", "\t", "…", "q → → r", "\u2003z"];
+    const rng = random(11);
+    for (let i = 0; i < 50_000; i++) {
+      const parts = Array.from({ length: Math.floor(rng() * 7) }, () => pieces[Math.floor(rng() * pieces.length)]);
+      assert.equal(infoText(parts), byRegex(parts), JSON.stringify(parts));
     }
   });
 });
