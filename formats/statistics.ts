@@ -49,6 +49,15 @@ const anomalyPattern = (text: string): string => text.replace(/0x[0-9a-f]+|\d+(\
 
 const SEVERITY_ORDER = ["error", "warn", "note", "chat"];
 
+/**
+ * Names come from captures (an unknown message type is its number, an expert text may name a
+ * GUID): past this many rows in a table, new names are counted together as "(other)".
+ */
+const MAX_ROWS = 4096;
+const OTHER = "(other)";
+const rowName = (table: Map<string, unknown>, key: (name: string) => string, name: string): string =>
+  table.size < MAX_ROWS || table.has(key(name)) ? name : OTHER;
+
 export class TrafficStatistics {
   private records = 0;
   private bytes = 0;
@@ -91,6 +100,7 @@ export class TrafficStatistics {
   private addChannel(dissection: Dissection, size: number): void {
     const { record, channel } = dissection;
     let row = this.channels.get(record.relid);
+    if (!row && this.channels.size >= MAX_ROWS) return; // relids from a damaged capture: totals still count them
     if (!row) {
       row = {
         relid: record.relid, device: null, device_name: null, instance: null, sub_channel: null,
@@ -121,7 +131,8 @@ export class TrafficStatistics {
     forEachWithParent(layer, filter, (node, parent) => this.countMessage(protocol, valueName(node), parent.length));
   }
 
-  private countMessage(protocol: string, type: string, bytes: number): void {
+  private countMessage(protocol: string, name: string, bytes: number): void {
+    const type = rowName(this.messageTypes, (t) => `${protocol}\u0000${t}`, name);
     const key = `${protocol}\u0000${type}`;
     const row = this.messageTypes.get(key) ?? { protocol, type, count: 0, bytes: 0 };
     row.count++;
@@ -133,21 +144,23 @@ export class TrafficStatistics {
     for (const event of dissection.events) {
       if (event.kind === "negotiated") {
         const relid = dissection.record.relid;
+        if (this.versions.size >= MAX_ROWS && !this.versions.has(`${relid}\u0000${event.name}`)) continue;
         this.versions.set(`${relid}\u0000${event.name}`, {
           relid, device: dissection.device?.short ?? null, name: event.name, version: event.text, value: event.value, record: dissection.record.origin.number,
         });
         continue;
       }
-      const key = `${event.namespace}\u0000${event.type}`;
+      const type = rowName(this.responseTimes, (t) => `${event.namespace}\u0000${t}`, event.type);
+      const key = `${event.namespace}\u0000${type}`;
       let entry = this.responseTimes.get(key);
-      if (!entry) this.responseTimes.set(key, (entry = { protocol: event.namespace, request: event.type, times: new ResponseTimes() }));
+      if (!entry) this.responseTimes.set(key, (entry = { protocol: event.namespace, request: type, times: new ResponseTimes() }));
       if (event.kind === "request") entry.times.request();
       else entry.times.answer(event.seconds);
     }
   }
 
   private addAnomaly(severity: string, group: string, text: string, record: number): void {
-    const pattern = anomalyPattern(text);
+    const pattern = rowName(this.anomalies, (p) => `${severity}\u0000${group}\u0000${p}`, anomalyPattern(text));
     const key = `${severity}\u0000${group}\u0000${pattern}`;
     const row = this.anomalies.get(key);
     if (row) row.count++;

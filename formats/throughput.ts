@@ -7,6 +7,7 @@ export interface ThroughputRow { start_s: number; relid: number; records: number
 export interface ThroughputReport { interval_s: number; intervals: number; rows: ThroughputRow[] }
 
 const MAX_INTERVALS = 100;
+const MAX_CHANNELS_PER_INTERVAL = 4096;
 const STEPS = [1, 5];
 
 /** 1 µs, 5 µs, 10 µs, 50 µs, ... */
@@ -36,6 +37,8 @@ export class Throughput {
     this.lastIndex = Math.max(this.lastIndex, index);
     let channels = this.buckets.get(index);
     if (!channels) this.buckets.set(index, (channels = new Map()));
+    // Past this many channels in one interval (a damaged capture's relids) records are not drawn per channel.
+    if (!channels.has(relid) && channels.size >= MAX_CHANNELS_PER_INTERVAL) return;
     const counts = channels.get(relid) ?? [0, 0];
     counts[0]++;
     counts[1] += bytes;
