@@ -1,6 +1,8 @@
 // Standard output in large writes, with backpressure, and a quiet stop when the reader goes away
 // (`vmbus-dissect big.pcapng | head` must not print an EPIPE stack trace). Lines are encoded as
 // UTF-8 into one buffer as they come (joining strings and encoding the join cost a copy more).
+// What is buffered goes out as soon as the program waits (for input from a pipe that trickles,
+// for the disk), so lines never sit in the buffer while nothing else happens.
 
 const FLUSH_AT = 64 * 1024;
 /** Room for a flush's worth of lines; a longer line gets a buffer of its size. */
@@ -12,6 +14,8 @@ export class LineOutput {
   private size = 0;
   /** The first line goes out at once (the time to the first line is what a person waits for); later ones in batches. */
   private flushedOnce = false;
+  /** A flush is scheduled for when the event loop next gets to run (the producer waits). */
+  private flushWhenIdleScheduled = false;
   /** True once the reader closed the pipe; callers stop producing. */
   gone = false;
 
@@ -28,7 +32,7 @@ export class LineOutput {
     this.reserve(3 * text.length + 1);
     this.size += this.buffer.write(text, this.size, "utf8");
     this.buffer[this.size++] = NEWLINE;
-    return this.size >= FLUSH_AT || !this.flushedOnce ? this.flush() : undefined;
+    return this.afterLine();
   }
 
   /** A line already encoded as UTF-8 (without its newline). */
@@ -37,12 +41,27 @@ export class LineOutput {
     this.buffer.set(bytes, this.size);
     this.size += bytes.length;
     this.buffer[this.size++] = NEWLINE;
-    return this.size >= FLUSH_AT || !this.flushedOnce ? this.flush() : undefined;
+    return this.afterLine();
   }
 
   async lines(texts: readonly string[]): Promise<void> {
     for (const text of texts) await this.line(text);
   }
+
+  private afterLine(): Promise<void> | undefined {
+    if (this.size >= FLUSH_AT || !this.flushedOnce) return this.flush();
+    if (!this.flushWhenIdleScheduled) {
+      this.flushWhenIdleScheduled = true;
+      // setImmediate runs once the current burst of work is over and the loop polls for I/O.
+      setImmediate(this.flushWhenIdle);
+    }
+    return undefined;
+  }
+
+  private readonly flushWhenIdle = (): void => {
+    this.flushWhenIdleScheduled = false;
+    void this.flush();
+  };
 
   async flush(): Promise<void> {
     if (this.size === 0 || this.gone) return;

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { plotDocument } from "../../formats/plot.js";
 import { TrafficStatistics } from "../../formats/statistics.js";
 import { statisticsText } from "../../formats/statistics-text.js";
-import { UsageError } from "../errors.js";
+import { printDocument, UsageError } from "../errors.js";
 import { finish, openDissection, type LoopOptions } from "./dissect-loop.js";
 import { note } from "./records.js";
 
@@ -29,7 +29,7 @@ export async function runStats(options: StatsOptions): Promise<number> {
   const result = await input.run((dissection) => statistics.add(dissection));
   await result.opened.close();
   const report = statistics.report();
-  process.stdout.write(options.format === "json" ? `${JSON.stringify(report)}\n` : `${statisticsText(report)}\n`);
+  printDocument(options.format === "json" ? `${JSON.stringify(report)}\n` : `${statisticsText(report)}\n`);
   if (options.plot && kind) {
     writeFileSync(options.plot, plotDocument(report, kind));
     note(`stats: plot written to ${options.plot}`);

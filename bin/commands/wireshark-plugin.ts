@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import "../../dissectors/index.js";
 import { generatePlugin } from "../../formats/wireshark/generate.js";
-import { packageVersion } from "../errors.js";
+import { packageVersion, printDocument } from "../errors.js";
 
 /** Where Wireshark 4 on Linux and macOS looks for personal Lua plugins. */
 export const personalPluginFolder = (): string => join(homedir(), ".local", "lib", "wireshark", "plugins");
@@ -21,7 +21,7 @@ export function runWiresharkPlugin(options: { output?: string; install: boolean;
   const plugin = generatePlugin({ version: packageVersion(), linkTypes: options.linkTypes });
   const path = options.install ? join(personalPluginFolder(), "vmbus.lua") : options.output;
   if (!path || path === "-") {
-    process.stdout.write(plugin);
+    printDocument(plugin);
     return undefined;
   }
   writeAtomically(path, plugin);

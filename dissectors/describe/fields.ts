@@ -1,5 +1,7 @@
 // Every field is registered once under its filter name, as in Wireshark's proto_register_field_array.
-// Two descriptions may share a field (e.g. `vmbus.chan.child_relid`) only if they agree on its type.
+// Two descriptions may share a field (e.g. `vmbus.chan.child_relid`) only if they agree on its type;
+// protocols register as they are first decoded, so shared fields of two protocols must agree on
+// their labels too (test/dissectors/registration-order.test.ts).
 
 import type { FieldInfo, FieldKind } from "../tree.js";
 import type { BlobType, Field, ScalarType, StructDescription } from "./types.js";
@@ -78,7 +80,32 @@ export function structInfo(description: StructDescription, filter: string, label
   return registerField({ filter, label: label ?? description.label ?? description.name, kind: "struct" });
 }
 
-/** Every registered field, sorted by filter name (what `vmbus-dissect fields` prints). */
-export const allFields = (): FieldInfo[] => [...registry.values()].sort((a, b) => a.filter.localeCompare(b.filter));
+/**
+ * Registers the fields of every description. Set by dissectors/index.ts: compiling them all takes
+ * a good part of start-up, and reading a capture registers what it decodes as it goes; listing
+ * every field, or looking up one not seen yet (display filters, the plugin), runs it first.
+ */
+let registerRemaining: (() => void) | undefined;
 
-export const lookupField = (filter: string): FieldInfo | undefined => registry.get(filter);
+export function onAllFieldsNeeded(register: () => void): void {
+  registerRemaining = register;
+}
+
+function registerEverything(): void {
+  const register = registerRemaining;
+  registerRemaining = undefined;
+  register?.();
+}
+
+/** Every registered field, sorted by filter name (what `vmbus-dissect fields` prints). */
+export function allFields(): FieldInfo[] {
+  registerEverything();
+  return [...registry.values()].sort((a, b) => a.filter.localeCompare(b.filter));
+}
+
+export function lookupField(filter: string): FieldInfo | undefined {
+  const known = registry.get(filter);
+  if (known || !registerRemaining) return known;
+  registerEverything();
+  return registry.get(filter);
+}

@@ -95,7 +95,7 @@ export const vpdCharacteristics = vpd("Block device characteristics", "character
   u16be("rotation_rate", "Medium rotation rate", { values: { 0: "not reported", 1: "non-rotating (solid state)" } }),
   hex("u8")("product_type", "Product type"),
   hex("u8")("form_factor", "Nominal form factor (bits 3-0)"),
-  bytes("rest", "Further bytes", "rest", { when: hasBytes(1) }),
+  bytes("rest", "Page bytes", "rest", { when: hasBytes(1) }),
 ]);
 
 export const vpdProvisioning = vpd("Logical block provisioning", "provisioning", [
@@ -105,19 +105,19 @@ export const vpdProvisioning = vpd("Logical block provisioning", "provisioning",
     { mask: 0x04, key: "lbprz", label: "LBPRZ" }, { mask: 0x02, key: "anc_sup", label: "ANC_SUP" }, { mask: 0x01, key: "dp", label: "DP" },
   ])("flags", "Flags"),
   u8("provisioning_type", "Provisioning type (bits 2-0)", { values: { 0: "not reported", 1: "resource provisioned", 2: "thin provisioned" } }),
-  bytes("rest", "Further bytes", "rest", { when: hasBytes(1) }),
+  bytes("rest", "Page bytes", "rest", { when: hasBytes(1) }),
 ]);
 
 export const vpdMsftPaging = vpd("Microsoft paging extent properties", "msft_paging", [
   u8("msft_version", "Version"), flagsOf("u8", [{ mask: 1, key: "mode_select_extension", label: "ModeSelectExtension" }])("msft_flags", "Flags"),
-  bytes("rest", "Further bytes", "rest", { when: hasBytes(1) }),
+  bytes("rest", "Page bytes", "rest", { when: hasBytes(1) }),
 ]);
 export const vpdMsftVirtual = vpd("Microsoft virtual device properties", "msft_virtual", [
   u8("msft_version", "Version"),
   flagsOf("u8", [{ mask: 1, key: "lbprz", label: "LBPRZ" }, { mask: 2, key: "disable_io_retries", label: "DisableIoRetries" }, { mask: 4, key: "spaces", label: "Spaces" }])("msft_virtual_flags", "Flags"),
   bytes("reserved", "Reserved", 2, { when: hasBytes(2) }),
   bytes("signature", "Signature (GUID)", 16, { when: hasBytes(16) }),
-  bytes("rest", "Further bytes", "rest", { when: hasBytes(1) }),
+  bytes("rest", "Page bytes", "rest", { when: hasBytes(1) }),
 ]);
 export const vpdOther = vpd("VPD page", "other", [bytes("rest", "Page bytes", "rest")]);
 

@@ -173,8 +173,8 @@ function protocolEntry(catalogue: Catalogue, protocol: ProtocolDescription): Lua
 
 function runtimeSource(): string {
   const here = fileURLToPath(new URL(".", import.meta.url));
-  // From source: formats/wireshark/; built: dist/formats/wireshark/ (the .lua is not compiled).
-  for (const candidate of [`${here}runtime.lua`, `${here}../../../formats/wireshark/runtime.lua`]) {
+  // From source: formats/wireshark/; built: the bundle in dist/bin/ (the .lua is not bundled).
+  for (const candidate of [`${here}runtime.lua`, `${here}../../formats/wireshark/runtime.lua`]) {
     if (existsSync(candidate)) return readFileSync(candidate, "utf8");
   }
   throw new Error("formats/wireshark/runtime.lua is missing from the installation");
