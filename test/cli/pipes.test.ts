@@ -21,6 +21,15 @@ describe("pipes and files", () => {
     assert.ok(!hasStackTrace(run.stderr));
   });
 
+  for (const command of ["wireshark-plugin", "fields", "devices", `stats ${sample("network.pcapng")}`]) {
+    it(`ends ${command.split(" ")[0]} quietly when the reader of its document goes away`, () => {
+      const run = spawnSync("bash", ["-c", `node ${cli} ${command} | head -c 10 >/dev/null; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+      assert.match(run.stderr, /status 0/);
+      assert.doesNotMatch(run.stderr, /EPIPE|Error/);
+      assert.ok(!hasStackTrace(run.stderr));
+    });
+  }
+
   it("writes pcapng to standard output with -w - (tshark reads it from a pipe)", () => {
     const run = spawnSync("bash", ["-c", `node ${cli} ${CONNECTION} -w - | tshark -r - 2>/dev/null | wc -l`], { encoding: "utf8" });
     assert.equal(run.stdout.trim(), "61");
