@@ -1,4 +1,4 @@
-// `npm run bench [-- --records N --tshark-records M --runs R --big-mb S]`: generates captures from the
+// `npm run bench [-- --records N --tshark-records M --runs R --big-mb S --big-modes all|summary,stats,...]`: generates captures from the
 // sample sessions, runs each of our modes and the matching tshark command with the generated
 // plugin, and prints records/s, MB/s, peak resident memory, time to the first output line and the
 // ratio to tshark. Numbers are printed, never asserted (a timed test only measures the machine).
@@ -168,15 +168,35 @@ async function benchmark(values: Record<string, string | boolean | undefined>, d
     "json (tshark-size file)": await tshark("tshark -T json + plugin", ["-T", "json"]),
     "tree (-V) (tshark-size file)": await tshark("tshark -V + plugin", ["-V"]),
   };
-  if (Number(values["big-mb"]) > 0) {
-    const big = join(directory, "big.pcapng");
-    const perRecord = bytes / records;
-    const bigBytes = await generate(big, Math.round((Number(values["big-mb"]) * 1e6) / perRecord));
-    await add({ mode: `summary, ${Math.round(bigBytes / 1e6)} MB file (memory)`, records: Math.round(bigBytes / perRecord), bytes: bigBytes, result: await runner.ours([big]) });
-    rmSync(big);
-  }
   const report = `vmbus-dissect bench on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}, best of ${runs} run(s)\n\n${table(rows, rates)}\n`;
   process.stdout.write(report);
+  if (Number(values["big-mb"]) > 0) await memoryCheck(runner, directory, Number(values["big-mb"]), String(values["big-modes"]).split(","), bytes / records);
+}
+
+/** The size the issue compares a big capture with. */
+const REFERENCE_MB = 100;
+
+/**
+ * The memory check: each mode's peak on a 100 MB capture and on a big one (made on the fly and
+ * deleted afterwards); state that grows with the capture must be bounded, so the two should match.
+ */
+async function memoryCheck(runner: Runner, directory: string, bigMb: number, modeNames: readonly string[], bytesPerRecord: number): Promise<void> {
+  const modes = OUR_MODES.filter(([mode]) => modeNames.includes("all") || modeNames.includes(mode));
+  const lines = [`| mode | peak RSS MB, ${REFERENCE_MB} MB capture | peak RSS MB, ${bigMb} MB capture | growth | records/s on the big one |`, "| --- | --- | --- | --- | --- |"];
+  const peaks = new Map<string, number>();
+  for (const [sizeMb, label] of [[REFERENCE_MB, "reference"], [bigMb, "big"]] as const) {
+    const path = join(directory, `${label}.pcapng`);
+    const records = Math.round((sizeMb * 1e6) / bytesPerRecord);
+    await generate(path, records);
+    for (const [mode, args] of modes) {
+      const result = await runner.ours(args(path, directory));
+      process.stderr.write(`  memory, ${mode}, ${sizeMb} MB: ${result.peakRssMb.toFixed(0)} MB (exit ${result.status})\n`);
+      if (label === "reference") peaks.set(mode, result.peakRssMb);
+      else lines.push(`| ${mode} | ${peaks.get(mode)!.toFixed(0)} | ${result.peakRssMb.toFixed(0)} | ${(100 * (result.peakRssMb / peaks.get(mode)! - 1)).toFixed(1)} % | ${Math.round(records / result.seconds)} |`);
+    }
+    rmSync(path);
+  }
+  process.stdout.write(`\n${lines.join("\n")}\n`);
 }
 
 /** Peak memory may not grow with the input: a streaming tool's peak is its start-up plus one record. */
@@ -212,6 +232,7 @@ async function main(): Promise<void> {
       "tshark-records": { type: "string", default: "100000" },
       runs: { type: "string", default: "2" },
       "big-mb": { type: "string", default: "0" },
+      "big-modes": { type: "string", default: "all" },
       smoke: { type: "boolean", default: false },
     },
   });
