@@ -1,11 +1,12 @@
 // Streaming byte input shared by every capture reader: a file or standard input ("-").
 import { open, type FileHandle } from "node:fs/promises";
-import { CaptureError } from "./record.js";
+import { CaptureError, type VmbusRecord } from "./record.js";
 
 /**
- * Sequential access to the bytes of one capture.
- * peek and read return views into a reused buffer: valid until the next call on the input,
- * so a caller that keeps bytes copies them (readers copy exactly the parts a record keeps).
+ * Sequential access to the bytes of one capture, through a chunk of buffered bytes. Bytes once
+ * buffered are never overwritten: a refill reads into the chunk's free end or moves to a new
+ * chunk. So records may keep views into the input (no copy per record), and readers parse the
+ * buffered bytes synchronously through one DataView per chunk, awaiting only when it runs dry.
  */
 export interface CaptureInput {
   /** The name as given ("-" for standard input). */
@@ -14,22 +15,34 @@ export interface CaptureInput {
   readonly size?: number;
   /** Bytes consumed so far. */
   readonly position: number;
+  /** The current chunk (a whole buffer: its byteOffset is 0); bytes start..end of it are buffered and not consumed yet. */
+  readonly chunk: Uint8Array;
+  /** A DataView on the whole chunk (made once per chunk). */
+  readonly chunkView: DataView;
+  readonly start: number;
+  readonly end: number;
+  /** True once the source has delivered its last byte: what is buffered is all there is. */
+  readonly ended: boolean;
+  /** Buffers at least n bytes, or everything left when the input ends first. */
+  fill(n: number): Promise<void>;
+  /** Consumes n buffered bytes. */
+  consume(n: number): void;
   /** The next n bytes without consuming them (fewer at end of input). */
   peek(n: number): Promise<Uint8Array>;
   /** The next n bytes, or fewer at end of input. */
   read(n: number): Promise<Uint8Array>;
-  /** Like peek, without waiting: undefined unless all n bytes are already buffered. */
-  peekBuffered(n: number): Uint8Array | undefined;
-  /** Like read, without waiting: undefined (and nothing consumed) unless all n bytes are already buffered. */
-  readBuffered(n: number): Uint8Array | undefined;
   /** Skips n bytes; returns how many were actually skipped. */
   skip(n: number): Promise<number>;
-  /** Everything that remains, as bytes the caller owns; throws CaptureError when that is more than limit bytes. */
+  /** Everything that remains; throws CaptureError when that is more than limit bytes. */
   readAll(limit: number): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
 const CHUNK_SIZE = 1 << 20;
+/** A refill reads into the current chunk's free end only when at least this much is free. */
+const MINIMUM_READ = 64 * 1024;
+/** Room before read-ahead bytes for the unconsumed end of the chunk before them (most often part of one block). */
+const HEADROOM = 64 * 1024;
 
 /** Where the bytes come from: fills target from the current source position, 0 at end. */
 interface ByteSource {
@@ -37,8 +50,13 @@ interface ByteSource {
   readInto(target: Uint8Array, offset: number, length: number): Promise<number>;
   /** Moves the source position forward without reading, when the source can. */
   seekForward?(count: number): number;
+  /** Files: reading the next chunk while this one is parsed pays (a pipe's stream reads ahead by itself). */
+  readAhead?: boolean;
   close(): Promise<void>;
 }
+
+/** A chunk read ahead: HEADROOM free bytes, then count bytes; or the error reading it. */
+type AheadRead = { read: true; bytes: Uint8Array; count: number } | { read: false; error: unknown };
 
 export async function openInput(name: string): Promise<CaptureInput> {
   const source = name === "-" ? standardInputSource() : await fileSource(name);
@@ -66,6 +84,7 @@ async function fileSource(name: string): Promise<ByteSource> {
       filePosition += moved;
       return moved;
     },
+    readAhead: true,
     close: () => handle.close(),
   };
 }
@@ -95,10 +114,12 @@ function standardInputSource(): ByteSource {
 class BufferedInput implements CaptureInput {
   readonly size?: number;
   position = 0;
-  private readonly buffer = new Uint8Array(CHUNK_SIZE);
-  private start = 0;
-  private end = 0;
-  private sourceEnded = false;
+  chunk: Uint8Array = new Uint8Array(0);
+  chunkView: DataView = new DataView(this.chunk.buffer);
+  start = 0;
+  end = 0;
+  ended = false;
+  private ahead?: Promise<AheadRead>;
 
   constructor(
     readonly name: string,
@@ -111,64 +132,89 @@ class BufferedInput implements CaptureInput {
     return this.end - this.start;
   }
 
-  /** Tops the buffer up until it holds wanted bytes (at most one chunk) or the source ends. */
-  private async fill(wanted: number): Promise<void> {
-    wanted = Math.min(wanted, CHUNK_SIZE);
-    if (this.buffered >= wanted || this.sourceEnded) return;
-    if (this.start > 0) {
-      this.buffer.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
-    }
-    while (this.end < wanted && !this.sourceEnded) {
-      const count = await this.source.readInto(this.buffer, this.end, CHUNK_SIZE - this.end);
-      if (count === 0) this.sourceEnded = true;
+  async fill(wanted: number): Promise<void> {
+    while (this.buffered < wanted && !this.ended) {
+      if (this.ahead) {
+        await this.takeAhead(wanted);
+        continue;
+      }
+      const free = this.chunk.length - this.end;
+      if (free < wanted - this.buffered || free < MINIMUM_READ) this.startChunk(this.capacityFor(wanted));
+      const count = await this.source.readInto(this.chunk, this.end, this.chunk.length - this.end);
+      if (count === 0) this.ended = true;
       this.end += count;
     }
+    if (this.source.readAhead && !this.ended && !this.ahead) this.ahead = this.readAhead();
+  }
+
+  /** Reads the next chunk in the background while the reader parses this one. */
+  private readAhead(): Promise<AheadRead> {
+    const bytes = new Uint8Array(HEADROOM + CHUNK_SIZE);
+    return this.source.readInto(bytes, HEADROOM, CHUNK_SIZE).then(
+      (count): AheadRead => ({ read: true, bytes, count }),
+      (error: unknown): AheadRead => ({ read: false, error }),
+    );
+  }
+
+  /** Appends the chunk read ahead: it becomes the current chunk when the unconsumed bytes fit its headroom. */
+  private async takeAhead(wanted: number): Promise<void> {
+    const ahead = await this.ahead!;
+    this.ahead = undefined;
+    if (!ahead.read) throw ahead.error;
+    const { bytes, count } = ahead;
+    if (count === 0) {
+      this.ended = true;
+      return;
+    }
+    const kept = this.buffered;
+    if (kept <= HEADROOM) {
+      bytes.set(this.chunk.subarray(this.start, this.end), HEADROOM - kept);
+      this.chunk = bytes;
+      this.chunkView = new DataView(bytes.buffer);
+      this.start = HEADROOM - kept;
+      this.end = HEADROOM + count;
+      return;
+    }
+    if (this.chunk.length - this.end < count) this.startChunk(Math.max(this.capacityFor(wanted), kept + count));
+    this.chunk.set(bytes.subarray(HEADROOM, HEADROOM + count), this.end);
+    this.end += count;
+  }
+
+  /** Moves the unconsumed bytes to a new chunk; the old one stays as it is for the views into it. */
+  private startChunk(capacity: number): void {
+    const next = new Uint8Array(capacity);
+    next.set(this.chunk.subarray(this.start, this.end));
+    this.end -= this.start;
+    this.start = 0;
+    this.chunk = next;
+    this.chunkView = new DataView(next.buffer);
+  }
+
+  /** Room for wanted bytes, but not much more than the input can deliver: without a known size a length field proves nothing, so chunks grow with what arrives. */
+  private capacityFor(wanted: number): number {
+    const deliverable = this.size === undefined ? 2 * this.buffered : this.size - this.position;
+    return Math.max(CHUNK_SIZE, this.buffered + MINIMUM_READ, Math.min(wanted, deliverable));
+  }
+
+  consume(count: number): void {
+    this.start += count;
+    this.position += count;
   }
 
   async peek(n: number): Promise<Uint8Array> {
     await this.fill(n);
-    return this.buffer.subarray(this.start, this.start + Math.min(n, this.buffered));
-  }
-
-  peekBuffered(n: number): Uint8Array | undefined {
-    return this.buffered >= n ? this.buffer.subarray(this.start, this.start + n) : undefined;
-  }
-
-  readBuffered(n: number): Uint8Array | undefined {
-    if (this.buffered < n) return undefined;
-    const bytes = this.buffer.subarray(this.start, this.start + n);
-    this.consume(n);
-    return bytes;
+    return this.chunk.subarray(this.start, this.start + Math.min(n, this.buffered));
   }
 
   async read(n: number): Promise<Uint8Array> {
-    if (n <= CHUNK_SIZE) {
-      await this.fill(n);
-      const count = Math.min(n, this.buffered);
-      const bytes = this.buffer.subarray(this.start, this.start + count);
-      this.consume(count);
-      return bytes;
-    }
-    return this.readLarge(n);
-  }
-
-  /** Reads more than one chunk: never allocates more than the input can still hold. */
-  private async readLarge(n: number): Promise<Uint8Array> {
-    const limit = this.size === undefined ? n : Math.min(n, this.size - this.position);
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    while (total < limit) {
-      const part = await this.read(Math.min(CHUNK_SIZE, limit - total));
-      if (part.length === 0) break;
-      parts.push(part.slice());
-      total += part.length;
-    }
-    return joinParts(parts, total);
+    const bytes = await this.peek(n);
+    this.consume(bytes.length);
+    return bytes;
   }
 
   async skip(n: number): Promise<number> {
+    // The source may only move once the chunk read ahead is in the buffer.
+    if (this.ahead) await this.takeAhead(0);
     const fromBuffer = Math.min(n, this.buffered);
     this.consume(fromBuffer);
     let skipped = fromBuffer;
@@ -186,43 +232,51 @@ class BufferedInput implements CaptureInput {
   }
 
   async readAll(limit: number): Promise<Uint8Array> {
-    const startPosition = this.position;
     if (this.size !== undefined && this.size - this.position > limit) {
-      throw new CaptureError(this.name, startPosition, `input of ${this.size - this.position} bytes is larger than the limit of ${limit} bytes`);
+      throw new CaptureError(this.name, this.position, `input of ${this.size - this.position} bytes is larger than the limit of ${limit} bytes`);
     }
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const part = await this.read(CHUNK_SIZE);
-      if (part.length === 0) break;
-      total += part.length;
-      if (total > limit) {
-        throw new CaptureError(this.name, startPosition, `input is larger than the limit of ${limit} bytes`);
-      }
-      parts.push(part.slice());
+    if (this.size !== undefined) await this.fill(this.size - this.position);
+    // Without a known size, doubling what is asked for keeps the copies into larger chunks linear.
+    for (let wanted = CHUNK_SIZE; this.size === undefined && !this.ended && this.buffered <= limit; wanted = 2 * this.buffered) {
+      await this.fill(Math.min(limit + 1, wanted));
     }
-    return joinParts(parts, total);
-  }
-
-  private consume(count: number): void {
-    this.start += count;
-    this.position += count;
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.buffered > limit) throw new CaptureError(this.name, this.position, `input is larger than the limit of ${limit} bytes`);
+    return this.read(this.buffered);
   }
 
   async close(): Promise<void> {
+    await this.ahead;
     await this.source.close();
   }
 }
 
-/** parts are owned copies already, so a single one is returned as it is. */
-function joinParts(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
+/** Records per batch: enough to make a promise per batch cheap, few enough to die young (a batch stays alive while it is used). */
+export const BATCH_SIZE = 256;
+
+/** A capture reader working on what the input already holds. */
+export interface BufferedReader {
+  /**
+   * Appends the records of the complete blocks (or records) in the buffer to batch, up to
+   * BATCH_SIZE (a reader of a capture held in memory may give them all at once); returns how many
+   * bytes must be buffered for the next one (perhaps already are), or 0 at the end of the capture.
+   * Throws CaptureError at the first unreadable one (and only once the input ended, when it is cut short).
+   */
+  readBuffered(batch: VmbusRecord[]): number;
+}
+
+/** A reader's records in batches (a promise per batch, not per record); the records before a failure come before it. */
+export async function* recordBatches(input: CaptureInput, reader: BufferedReader): AsyncGenerator<VmbusRecord[]> {
+  for (;;) {
+    const batch: VmbusRecord[] = [];
+    let needed: number;
+    try {
+      needed = reader.readBuffered(batch);
+    } catch (error) {
+      if (batch.length > 0) yield batch;
+      throw error;
+    }
+    if (batch.length > 0) yield batch;
+    if (needed === 0) return;
+    await input.fill(needed);
   }
-  return joined;
 }

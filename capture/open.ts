@@ -1,10 +1,10 @@
 // Opens any capture by its content: pcapng, classic pcap, or a raw ring dump.
 
 import { chooseFormat } from "./detect.js";
-import { openInput, type CaptureInput } from "./input.js";
-import { readPcap } from "./pcap-reader.js";
-import { newReaderStats, readPcapng, type ReaderStats } from "./pcapng-reader.js";
-import { CaptureError, type VmbusRecord } from "./record.js";
+import { openInput, recordBatches, type CaptureInput } from "./input.js";
+import { readPcapBatches } from "./pcap-reader.js";
+import { newReaderStats, readPcapngBatches, type ReaderStats } from "./pcapng-reader.js";
+import { CaptureError, eachRecord, type RecordBatches, type VmbusRecord } from "./record.js";
 import { describeRingLayout, fileRandomAccess, readRingDump, type RandomAccess, type RingDumpOptions } from "./ring-reader.js";
 
 export type CaptureFormat = "pcapng" | "pcap" | "ring dump";
@@ -18,6 +18,8 @@ export interface OpenOptions extends Omit<RingDumpOptions, "file" | "memory"> {
 
 export interface OpenedCapture {
   format: CaptureFormat;
+  /** The records in batches; `records` is the same sequence one by one (read one of the two, once). */
+  batches: RecordBatches;
   records: AsyncIterable<VmbusRecord>;
   /** What the reader chose and why (ring layout), for the user. */
   notes: string[];
@@ -49,8 +51,14 @@ async function openRingDump(input: CaptureInput, options: OpenOptions, stats: Re
   }
   const { memory, close } = memoryOf(options);
   const notes = [`${input.name}: ring dump, ${layout.layout === "pair" ? "a channel's ring pair" : "a single ring"}: ${layout.reason}`];
-  const records = (async function* () { yield* readRingDump(dump, { ...ringOptions, memory }); })();
-  return { format: "ring dump", records, notes, stats, size: dump.length, close: async () => { close(); await input.close(); } };
+  // The dump is in memory: all its records make one batch.
+  const batches = recordBatches(input, {
+    readBuffered(batch) {
+      for (const record of readRingDump(dump, { ...ringOptions, memory })) batch.push(record);
+      return 0;
+    },
+  });
+  return { format: "ring dump", batches, records: eachRecord(batches), notes, stats, size: dump.length, close: async () => { close(); await input.close(); } };
 }
 
 export async function openCapture(name: string, options: OpenOptions = {}): Promise<OpenedCapture> {
@@ -68,6 +76,6 @@ async function openFormat(input: CaptureInput, options: OpenOptions): Promise<Op
   const format = chooseFormat(await input.peek(4));
   if (format === "unknown") return openRingDump(input, options, stats);
   const readerOptions = { vmbusLinkTypes: options.vmbusLinkTypes, stats };
-  const records = format === "pcapng" ? readPcapng(input, readerOptions) : readPcap(input, readerOptions);
-  return { format, records, notes: [], stats, size: input.size, close: () => input.close() };
+  const batches = format === "pcapng" ? readPcapngBatches(input, readerOptions) : readPcapBatches(input, readerOptions);
+  return { format, batches, records: eachRecord(batches), notes: [], stats, size: input.size, close: () => input.close() };
 }

@@ -1,9 +1,9 @@
 // pcapng reader (IETF pcapng draft): every section, either byte order, SHB/IDB/EPB/SPB/obsolete
 // packet blocks; other blocks are skipped. VMBus link types become VmbusRecords.
 import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
-import type { CaptureInput } from "./input.js";
-import { CaptureError, Direction, type ReaderProblem, type VmbusRecord } from "./record.js";
-import { vmbusRecordFromPacket } from "./vmbus-pseudo-header.js";
+import { BATCH_SIZE, recordBatches, type BufferedReader, type CaptureInput } from "./input.js";
+import { CaptureError, Direction, eachRecord, type VmbusRecord } from "./record.js";
+import { vmbusRecordFromPacket, type CapturedPacket } from "./vmbus-pseudo-header.js";
 
 export const DEFAULT_VMBUS_LINK_TYPES: ReadonlySet<number> = new Set([147]);
 
@@ -56,28 +56,40 @@ export interface CaptureReadOptions {
 
 const BLOCK_FRAMING_LENGTH = 12;
 const SECTION_HEADER_MINIMUM = 28;
+/** Bytes the reader looks at before it knows a block's length (type, length, and an SHB's byte-order magic). */
+const BLOCK_HEADER_PEEK = 12;
 
+/** The block being read: one object per reader, reused for every block. */
 interface Block {
   type: number;
   offset: number;
   littleEndian: boolean;
-  /** The bytes between the total length and its trailing copy; a view into the input's buffer, valid until the next block. */
-  body: DataView;
+  /** The input's chunk, its buffer and its DataView; the body (between the total length and its trailing copy) is bodyStart..bodyEnd of it. */
+  bytes: Uint8Array;
+  buffer: ArrayBufferLike;
+  view: DataView;
+  bodyStart: number;
+  bodyEnd: number;
 }
 
 interface Interface {
   linkType: number;
   snaplen: number;
-  timestampToNs: (units: bigint) => bigint;
+  clock: TimestampClock;
 }
 
+/** A packet block's fields (EPB, SPB, obsolete PB); one object per reader, reused. */
 interface PacketFraming {
   interfaceId: number;
-  timestampUnits?: bigint;
-  data: Uint8Array;
+  hasTimestamp: boolean;
+  timestampHigh: number;
+  timestampLow: number;
+  /** Chunk offsets of the captured data. */
+  dataStart: number;
+  capturedLength: number;
   originalLength: number;
-  options: PcapngOption[];
-  problems: ReaderProblem[];
+  /** Chunk offset of the options, or -1 when the block has none. */
+  optionsStart: number;
 }
 
 interface PcapngOption {
@@ -86,23 +98,26 @@ interface PcapngOption {
 }
 
 /** Yields the VMBus records of a pcapng input in file order; throws CaptureError at the first unreadable block. */
-export async function* readPcapng(input: CaptureInput, options: CaptureReadOptions = {}): AsyncGenerator<VmbusRecord> {
-  const reader = new PcapngReader(input, options);
-  for (;;) {
-    const block = reader.bufferedBlock() ?? (await reader.nextBlock());
-    if (!block) return;
-    const record = reader.handle(block);
-    if (record) yield record;
-  }
+export function readPcapng(input: CaptureInput, options: CaptureReadOptions = {}): AsyncGenerator<VmbusRecord> {
+  return eachRecord(readPcapngBatches(input, options));
 }
 
-class PcapngReader {
+/** The same records in batches. */
+export function readPcapngBatches(input: CaptureInput, options: CaptureReadOptions = {}): AsyncGenerator<VmbusRecord[]> {
+  return recordBatches(input, new PcapngReader(input, options));
+}
+
+class PcapngReader implements BufferedReader {
   private littleEndian?: boolean;
   private interfaces: Interface[] = [];
   private recordCount = 0;
   private sectionIndex = -1;
   private readonly vmbusLinkTypes: ReadonlySet<number>;
   private readonly stats: ReaderStats;
+  private readonly block: Block = { type: 0, offset: 0, littleEndian: true, bytes: new Uint8Array(0), buffer: new ArrayBuffer(0), view: new DataView(new ArrayBuffer(0)), bodyStart: 0, bodyEnd: 0 };
+  private readonly framing: PacketFraming = { interfaceId: 0, hasTimestamp: false, timestampHigh: 0, timestampLow: 0, dataStart: 0, capturedLength: 0, originalLength: 0, optionsStart: -1 };
+  private readonly packetOptions = new PacketOptionValues();
+  private readonly capturedPacket: CapturedPacket = { origin: { file: "", fileOffset: 0, number: 0 }, bytes: new Uint8Array(0), buffer: new ArrayBuffer(0), dataStart: 0, dataLength: 0, originalLength: 0, linkType: 0 };
 
   constructor(
     private readonly input: CaptureInput,
@@ -116,53 +131,62 @@ class PcapngReader {
     throw new CaptureError(this.input.name, offset, reason);
   }
 
-  /** The next block when the input already holds all of it: no promise per block on the fast path. */
-  bufferedBlock(): Block | undefined {
-    const offset = this.input.position;
-    const head = this.input.peekBuffered(12);
-    if (!head) return undefined;
-    const { littleEndian, totalLength } = this.blockHeader(head, offset);
-    const bytes = this.input.readBuffered(totalLength);
-    return bytes && this.completeBlock(bytes, offset, littleEndian);
+  readBuffered(batch: VmbusRecord[]): number {
+    const input = this.input;
+    while (batch.length < BATCH_SIZE) {
+      const available = input.end - input.start;
+      if (available < BLOCK_HEADER_PEEK && !input.ended) return BLOCK_HEADER_PEEK;
+      if (available === 0) return 0;
+      const totalLength = this.blockLength(available);
+      if (available < totalLength) {
+        if (!input.ended) return totalLength;
+        this.fail(input.position, `file ends inside a block of ${totalLength} bytes (${available} present)`);
+      }
+      const record = this.handle(this.frameBlock(totalLength));
+      input.consume(totalLength);
+      if (record) batch.push(record);
+    }
+    return BLOCK_HEADER_PEEK;
   }
 
-  /** Reads one whole block after checking its length against what the input can hold; undefined at a clean end. */
-  async nextBlock(): Promise<Block | undefined> {
-    const offset = this.input.position;
-    const head = await this.input.peek(12);
-    if (head.length === 0) return undefined;
-    if (head.length < 8) this.fail(offset, `file ends inside a block header (${head.length} of 8 bytes)`);
-    const { littleEndian, totalLength } = this.blockHeader(head, offset);
-    const bytes = await this.input.read(totalLength);
-    if (bytes.length < totalLength) this.fail(offset, `file ends inside a block of ${totalLength} bytes (${bytes.length} present)`);
-    return this.completeBlock(bytes, offset, littleEndian);
-  }
-
-  private blockHeader(head: Uint8Array, offset: number): { littleEndian: boolean; totalLength: number } {
-    const headView = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const isSectionHeader = headView.getUint32(0) === BlockType.SectionHeader;
-    const littleEndian = isSectionHeader ? this.sectionByteOrder(headView, offset) : this.currentByteOrder(offset);
-    const totalLength = headView.getUint32(4, littleEndian);
+  /** The block's total length, checked against what the input can hold. */
+  private blockLength(available: number): number {
+    const { chunkView: view, start, position: offset } = this.input;
+    if (available < 8) this.fail(offset, `file ends inside a block header (${available} of 8 bytes)`);
+    const isSectionHeader = view.getUint32(start) === BlockType.SectionHeader;
+    const littleEndian = isSectionHeader ? this.sectionByteOrder(view, start, available, offset) : this.currentByteOrder(offset);
+    const totalLength = view.getUint32(start + 4, littleEndian);
     this.checkTotalLength(offset, totalLength, isSectionHeader ? SECTION_HEADER_MINIMUM : BLOCK_FRAMING_LENGTH);
-    return { littleEndian, totalLength };
+    this.block.littleEndian = littleEndian;
+    return totalLength;
   }
 
-  private completeBlock(bytes: Uint8Array, offset: number, littleEndian: boolean): Block {
-    const totalLength = bytes.length;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const trailingLength = view.getUint32(totalLength - 4, littleEndian);
+  /** Points this.block at the complete block at the input's start. */
+  private frameBlock(totalLength: number): Block {
+    const { chunk, chunkView: view, start, position: offset } = this.input;
+    const block = this.block;
+    const trailingLength = view.getUint32(start + totalLength - 4, block.littleEndian);
     if (trailingLength !== totalLength) {
       this.fail(offset, `block total length ${totalLength} does not match its trailing copy ${trailingLength}`);
     }
-    const body = new DataView(bytes.buffer, bytes.byteOffset + 8, totalLength - BLOCK_FRAMING_LENGTH);
-    return { type: view.getUint32(0, littleEndian), offset, littleEndian, body };
+    block.type = view.getUint32(start, block.littleEndian);
+    block.offset = offset;
+    if (block.bytes !== chunk) {
+      // Once per chunk: a typed array's buffer getter is not free.
+      block.bytes = chunk;
+      block.buffer = chunk.buffer;
+      block.view = view;
+    }
+    block.bodyStart = start + 8;
+    block.bodyEnd = start + totalLength - 4;
+    return block;
   }
 
-  private sectionByteOrder(head: DataView, offset: number): boolean {
-    if (head.byteLength < 12) this.fail(offset, "file ends inside a section header block");
-    const magic = head.getUint32(8, true);
+  private sectionByteOrder(view: DataView, start: number, available: number, offset: number): boolean {
+    if (available < 12) this.fail(offset, "file ends inside a section header block");
+    const magic = view.getUint32(start + 8, true);
     if (magic === BYTE_ORDER_MAGIC) return true;
-    if (head.getUint32(8, false) === BYTE_ORDER_MAGIC) return false;
+    if (view.getUint32(start + 8, false) === BYTE_ORDER_MAGIC) return false;
     return this.fail(offset, `section header byte-order magic 0x${magic.toString(16)} is not 0x1a2b3c4d in either byte order`);
   }
 
@@ -180,7 +204,7 @@ class PcapngReader {
     }
   }
 
-  handle(block: Block): VmbusRecord | undefined {
+  private handle(block: Block): VmbusRecord | undefined {
     switch (block.type) {
       case BlockType.SectionHeader:
         this.startSection(block);
@@ -189,9 +213,9 @@ class PcapngReader {
         this.addInterface(block);
         return undefined;
       case BlockType.EnhancedPacket:
-        return this.packet(block, enhancedPacket(block, this.fail.bind(this)));
+        return this.packet(block, this.enhancedPacket(block));
       case BlockType.ObsoletePacket:
-        return this.packet(block, obsoletePacket(block, this.fail.bind(this)));
+        return this.packet(block, this.obsoletePacket(block));
       case BlockType.SimplePacket:
         return this.packet(block, this.simplePacket(block));
       default:
@@ -201,7 +225,7 @@ class PcapngReader {
   }
 
   private startSection(block: Block): void {
-    const major = block.body.getUint16(4, block.littleEndian);
+    const major = block.view.getUint16(block.bodyStart + 4, block.littleEndian);
     if (major !== 1) this.fail(block.offset, `pcapng major version ${major} is not supported`);
     this.littleEndian = block.littleEndian;
     this.interfaces = [];
@@ -210,12 +234,12 @@ class PcapngReader {
   }
 
   private addInterface(block: Block): void {
-    const { body, littleEndian } = block;
-    if (body.byteLength < 8) this.fail(block.offset, "interface description block too short for its fixed fields");
-    const interfaceOptions = parseOptions(body, 8, littleEndian).options;
-    const linkType = body.getUint16(0, littleEndian);
-    const snaplen = body.getUint32(4, littleEndian);
-    this.interfaces.push({ linkType, snaplen, timestampToNs: timestampConverter(interfaceOptions, littleEndian) });
+    const { view, bodyStart, littleEndian } = block;
+    if (block.bodyEnd - bodyStart < 8) this.fail(block.offset, "interface description block too short for its fixed fields");
+    const interfaceOptions = collectOptions(block, bodyStart + 8);
+    const linkType = view.getUint16(bodyStart, littleEndian);
+    const snaplen = view.getUint32(bodyStart + 4, littleEndian);
+    this.interfaces.push({ linkType, snaplen, clock: new TimestampClock(interfaceOptions, littleEndian) });
     this.stats.interfaces++;
     const textOption = (code: number) => {
       const option = interfaceOptions.find((candidate) => candidate.code === code);
@@ -232,14 +256,50 @@ class PcapngReader {
     });
   }
 
+  private enhancedPacket(block: Block): PacketFraming {
+    if (block.bodyEnd - block.bodyStart < 20) this.fail(block.offset, "enhanced packet block too short for its fixed fields");
+    return this.packetWithHeader(block, block.view.getUint32(block.bodyStart, block.littleEndian));
+  }
+
+  /** The obsolete Packet Block: a 16-bit interface id and a drops count where the EPB has a 32-bit id. */
+  private obsoletePacket(block: Block): PacketFraming {
+    if (block.bodyEnd - block.bodyStart < 20) this.fail(block.offset, "packet block too short for its fixed fields");
+    return this.packetWithHeader(block, block.view.getUint16(block.bodyStart, block.littleEndian));
+  }
+
+  /** EPB and obsolete packet block share, after the interface id: timestamp (high, low), captured length, original length, data, options. */
+  private packetWithHeader(block: Block, interfaceId: number): PacketFraming {
+    const { view, littleEndian } = block;
+    const fields = block.bodyStart + 4;
+    const framing = this.framing;
+    framing.interfaceId = interfaceId;
+    framing.hasTimestamp = true;
+    framing.timestampHigh = view.getUint32(fields, littleEndian);
+    framing.timestampLow = view.getUint32(fields + 4, littleEndian);
+    framing.capturedLength = view.getUint32(fields + 8, littleEndian);
+    framing.originalLength = view.getUint32(fields + 12, littleEndian);
+    framing.dataStart = fields + 16;
+    if (framing.capturedLength > block.bodyEnd - framing.dataStart) {
+      this.fail(block.offset, `captured length ${framing.capturedLength} runs past the block`);
+    }
+    framing.optionsStart = framing.dataStart + paddedTo4(framing.capturedLength);
+    return framing;
+  }
+
   private simplePacket(block: Block): PacketFraming {
-    const { body, littleEndian } = block;
-    if (body.byteLength < 4) this.fail(block.offset, "simple packet block too short for its fixed fields");
-    const originalLength = body.getUint32(0, littleEndian);
+    const { view, bodyStart, bodyEnd, littleEndian } = block;
+    if (bodyEnd - bodyStart < 4) this.fail(block.offset, "simple packet block too short for its fixed fields");
+    const framing = this.framing;
+    framing.originalLength = view.getUint32(bodyStart, littleEndian);
     const snaplen = this.interfaceOf(block, 0).snaplen;
-    let capturedLength = Math.min(originalLength, body.byteLength - 4);
+    let capturedLength = Math.min(framing.originalLength, bodyEnd - bodyStart - 4);
     if (snaplen !== 0) capturedLength = Math.min(capturedLength, snaplen);
-    return { interfaceId: 0, data: bytesOf(body, 4, capturedLength), originalLength, options: [], problems: [] };
+    framing.interfaceId = 0;
+    framing.hasTimestamp = false;
+    framing.dataStart = bodyStart + 4;
+    framing.capturedLength = capturedLength;
+    framing.optionsStart = -1;
+    return framing;
   }
 
   private interfaceOf(block: Block, interfaceId: number): Interface {
@@ -250,24 +310,26 @@ class PcapngReader {
 
   private packet(block: Block, framing: PacketFraming): VmbusRecord | undefined {
     const networkInterface = this.interfaceOf(block, framing.interfaceId);
-    const timestampNs = framing.timestampUnits === undefined ? undefined : networkInterface.timestampToNs(framing.timestampUnits);
-    const direction = directionFromFlags(framing.options, block.littleEndian);
-    const comments = framing.options.length === 0 ? NO_COMMENTS : framing.options.filter((option) => option.code === OptionCode.Comment).map((option) => textOf(option.value));
+    const timestampNs = framing.hasTimestamp ? networkInterface.clock.nanoseconds(framing.timestampHigh, framing.timestampLow) : undefined;
+    const packetOptions = this.packetOptions.read(block, framing.optionsStart);
     if (!this.vmbusLinkTypes.has(networkInterface.linkType)) {
-      this.reportOtherPacket(block, framing, networkInterface.linkType, timestampNs, direction, comments);
+      this.reportOtherPacket(block, framing, networkInterface.linkType, timestampNs, packetOptions);
       return undefined;
     }
-    return vmbusRecordFromPacket({
-      origin: { file: this.input.name, fileOffset: block.offset, number: ++this.recordCount },
-      data: framing.data,
-      originalLength: framing.originalLength,
-      timestampNs,
-      framingDirection: direction,
-      interfaceId: framing.interfaceId,
-      linkType: networkInterface.linkType,
-      comments,
-      problems: framing.problems,
-    });
+    const packet = this.capturedPacket;
+    packet.origin = { file: this.input.name, fileOffset: block.offset, number: ++this.recordCount };
+    packet.bytes = block.bytes;
+    packet.buffer = block.buffer;
+    packet.dataStart = framing.dataStart;
+    packet.dataLength = framing.capturedLength;
+    packet.originalLength = framing.originalLength;
+    packet.timestampNs = timestampNs;
+    packet.framingDirection = packetOptions.direction;
+    packet.interfaceId = framing.interfaceId;
+    packet.linkType = networkInterface.linkType;
+    packet.comments = packetOptions.comments;
+    packet.problems = packetOptions.malformed === undefined ? undefined : [{ severity: "warn", text: packetOptions.malformed }];
+    return vmbusRecordFromPacket(packet);
   }
 
   private reportOtherPacket(
@@ -275,8 +337,7 @@ class PcapngReader {
     framing: PacketFraming,
     linkType: number,
     timestampNs: bigint | undefined,
-    direction: Direction | undefined,
-    comments: string[],
+    packetOptions: PacketOptionValues,
   ): void {
     this.stats.otherLinkTypePackets++;
     this.options.onOtherPacket?.({
@@ -285,98 +346,150 @@ class PcapngReader {
       interfaceId: framing.interfaceId,
       linkType,
       timestampNs,
-      data: framing.data.slice(),
+      data: block.bytes.slice(framing.dataStart, framing.dataStart + framing.capturedLength),
       originalLength: framing.originalLength,
-      direction,
-      comments,
+      direction: packetOptions.direction,
+      comments: packetOptions.comments,
     });
   }
 }
 
-type Fail = (offset: number, reason: string) => never;
-
-/** Shared by packets without options (never changed: a record keeps comments only when there are some). */
+/** Shared by packets without comments (never changed: a record keeps comments only when there are some). */
 const NO_COMMENTS: string[] = [];
 
-function enhancedPacket(block: Block, fail: Fail): PacketFraming {
-  const { body, littleEndian } = block;
-  if (body.byteLength < 20) fail(block.offset, "enhanced packet block too short for its fixed fields");
-  return packetWithHeader(block, body.getUint32(0, littleEndian), 4, fail);
-}
+/**
+ * Walks a block's options: code, length, value padded to 4, until end-of-options or the end of the
+ * block. Reusable: no object per option.
+ */
+class OptionCursor {
+  code = 0;
+  /** Chunk offset and length of the current option's value. */
+  valueStart = 0;
+  length = 0;
+  /** Why the walk stopped before the end, when an option ran past its block. */
+  malformed?: string;
+  private block!: Block;
+  private next = 0;
 
-/** The obsolete Packet Block: a 16-bit interface id and a drops count where the EPB has a 32-bit id. */
-function obsoletePacket(block: Block, fail: Fail): PacketFraming {
-  const { body, littleEndian } = block;
-  if (body.byteLength < 20) fail(block.offset, "packet block too short for its fixed fields");
-  return packetWithHeader(block, body.getUint16(0, littleEndian), 4, fail);
-}
-
-/** EPB and obsolete packet block share: timestamp (high, low), captured length, original length, data, options. */
-function packetWithHeader(block: Block, interfaceId: number, fieldsStart: number, fail: Fail): PacketFraming {
-  const { body, littleEndian } = block;
-  const timestampUnits = (BigInt(body.getUint32(fieldsStart, littleEndian)) << 32n) | BigInt(body.getUint32(fieldsStart + 4, littleEndian));
-  const capturedLength = body.getUint32(fieldsStart + 8, littleEndian);
-  const originalLength = body.getUint32(fieldsStart + 12, littleEndian);
-  const dataStart = fieldsStart + 16;
-  if (capturedLength > body.byteLength - dataStart) {
-    fail(block.offset, `captured length ${capturedLength} runs past the block`);
+  start(block: Block, offset: number): this {
+    this.block = block;
+    this.next = offset;
+    this.malformed = undefined;
+    return this;
   }
-  const parsed = parseOptions(body, dataStart + paddedTo4(capturedLength), littleEndian);
-  const problems: ReaderProblem[] = parsed.malformed ? [{ severity: "warn", text: parsed.malformed }] : [];
-  return { interfaceId, timestampUnits, data: bytesOf(body, dataStart, capturedLength), originalLength, options: parsed.options, problems };
-}
 
-/** Options: code, length, value padded to 4 bytes; stops at end-of-options or the end of the block. */
-function parseOptions(body: DataView, start: number, littleEndian: boolean): { options: PcapngOption[]; malformed?: string } {
-  const options: PcapngOption[] = [];
-  let offset = start;
-  while (offset + 4 <= body.byteLength) {
-    const code = body.getUint16(offset, littleEndian);
-    const length = body.getUint16(offset + 2, littleEndian);
-    if (code === OptionCode.EndOfOptions) break;
-    if (offset + 4 + length > body.byteLength) {
-      return { options, malformed: `option ${code} of ${length} bytes runs past its block; later options ignored` };
+  /** Moves to the next option; false at the end. */
+  advance(): boolean {
+    const { view, bodyEnd, littleEndian } = this.block;
+    const offset = this.next;
+    if (offset + 4 > bodyEnd) return false;
+    const code = view.getUint16(offset, littleEndian);
+    const length = view.getUint16(offset + 2, littleEndian);
+    if (code === OptionCode.EndOfOptions) return false;
+    if (offset + 4 + length > bodyEnd) {
+      this.malformed = `option ${code} of ${length} bytes runs past its block; later options ignored`;
+      return false;
     }
-    options.push({ code, value: new DataView(body.buffer, body.byteOffset + offset + 4, length) });
-    offset += 4 + paddedTo4(length);
+    this.code = code;
+    this.valueStart = offset + 4;
+    this.length = length;
+    this.next = offset + 4 + paddedTo4(length);
+    return true;
   }
-  return { options };
 }
 
-/** if_tsresol: a power of ten, or of two when bit 7 is set (default 10^-6); if_tsoffset: whole seconds added. */
-function timestampConverter(options: PcapngOption[], littleEndian: boolean): (units: bigint) => bigint {
-  const resolution = options.find((option) => option.code === OptionCode.TimestampResolution && option.value.byteLength >= 1);
-  const offsetOption = options.find((option) => option.code === OptionCode.TimestampOffset && option.value.byteLength >= 8);
-  const offsetNs = offsetOption ? offsetOption.value.getBigInt64(0, littleEndian) * 1_000_000_000n : 0n;
-  const resolutionByte = resolution ? resolution.value.getUint8(0) : 6;
-  const exponent = BigInt(resolutionByte & 0x7f);
-  if ((resolutionByte & 0x80) !== 0) return (units) => (units * 1_000_000_000n) / (1n << exponent) + offsetNs;
-  if (exponent <= 9n) {
-    const factor = 10n ** (9n - exponent);
-    return (units) => units * factor + offsetNs;
+/** Every option of an IDB, values as views. */
+function collectOptions(block: Block, start: number): PcapngOption[] {
+  const options: PcapngOption[] = [];
+  const cursor = new OptionCursor().start(block, start);
+  while (cursor.advance()) options.push({ code: cursor.code, value: new DataView(block.view.buffer, block.view.byteOffset + cursor.valueStart, cursor.length) });
+  return options;
+}
+
+/** What a packet's options say: its comments and, from the first epb_flags, its direction. One object per reader, reused. */
+class PacketOptionValues {
+  direction?: Direction;
+  comments: string[] = NO_COMMENTS;
+  malformed?: string;
+  private readonly cursor = new OptionCursor();
+
+  /** optionsStart -1: the block has no options. */
+  read(block: Block, optionsStart: number): this {
+    this.direction = undefined;
+    this.comments = NO_COMMENTS;
+    this.malformed = undefined;
+    if (optionsStart < 0) return this;
+    const cursor = this.cursor.start(block, optionsStart);
+    let sawFlags = false;
+    while (cursor.advance()) {
+      if (cursor.code === OptionCode.Comment) {
+        if (this.comments === NO_COMMENTS) this.comments = [];
+        this.comments.push(textAt(block.bytes, cursor.valueStart, cursor.length));
+      } else if (cursor.code === OptionCode.PacketFlags && cursor.length >= 4 && !sawFlags) {
+        sawFlags = true;
+        this.direction = directionOfFlags(block.view.getUint32(cursor.valueStart, block.littleEndian) & 3);
+      }
+    }
+    this.malformed = cursor.malformed;
+    return this;
   }
-  const divisor = 10n ** (exponent - 9n);
-  return (units) => units / divisor + offsetNs;
 }
 
 /** epb_flags bits 0-1: 01 inbound (host to guest), 10 outbound (guest to host). */
-function directionFromFlags(options: PcapngOption[], littleEndian: boolean): Direction | undefined {
-  const flags = options.find((option) => option.code === OptionCode.PacketFlags && option.value.byteLength >= 4);
-  if (!flags) return undefined;
-  const direction = flags.value.getUint32(0, littleEndian) & 3;
+function directionOfFlags(direction: number): Direction | undefined {
   if (direction === EPB_INBOUND) return Direction.HostToGuest;
   if (direction === EPB_OUTBOUND) return Direction.GuestToHost;
   return undefined;
 }
 
-function bytesOf(view: DataView, start: number, length: number): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset + start, length);
+/**
+ * if_tsresol: a power of ten, or of two when bit 7 is set (default 10^-6); if_tsoffset: whole
+ * seconds added. Timestamps near each other share their high 32 bits, so the exact nanoseconds of
+ * those bits are kept and the low bits added as a number where that is exact.
+ */
+class TimestampClock {
+  private readonly toNs: (units: bigint) => bigint;
+  /** Nanoseconds per unit when units convert by multiplication and low × factor stays below 2^53. */
+  private readonly smallFactor?: number;
+  private cachedHigh = -1;
+  private cachedHighNs = 0n;
+
+  constructor(options: PcapngOption[], littleEndian: boolean) {
+    const resolution = options.find((option) => option.code === OptionCode.TimestampResolution && option.value.byteLength >= 1);
+    const offsetOption = options.find((option) => option.code === OptionCode.TimestampOffset && option.value.byteLength >= 8);
+    const offsetNs = offsetOption ? offsetOption.value.getBigInt64(0, littleEndian) * 1_000_000_000n : 0n;
+    const resolutionByte = resolution ? resolution.value.getUint8(0) : 6;
+    const exponent = BigInt(resolutionByte & 0x7f);
+    if ((resolutionByte & 0x80) !== 0) {
+      this.toNs = (units) => (units * 1_000_000_000n) / (1n << exponent) + offsetNs;
+    } else if (exponent <= 9n) {
+      const factor = 10n ** (9n - exponent);
+      this.toNs = (units) => units * factor + offsetNs;
+      if (factor <= 1n << 21n) this.smallFactor = Number(factor);
+    } else {
+      const divisor = 10n ** (exponent - 9n);
+      this.toNs = (units) => units / divisor + offsetNs;
+    }
+  }
+
+  nanoseconds(high: number, low: number): bigint {
+    if (this.smallFactor === undefined) return this.toNs((BigInt(high) << 32n) | BigInt(low));
+    if (high !== this.cachedHigh) {
+      this.cachedHigh = high;
+      this.cachedHighNs = this.toNs(BigInt(high) << 32n);
+    }
+    return this.cachedHighNs + BigInt(low * this.smallFactor);
+  }
 }
 
 const utf8 = new TextDecoder();
 
 function textOf(value: DataView): string {
   return utf8.decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+}
+
+function textAt(bytes: Uint8Array, start: number, length: number): string {
+  return utf8.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length));
 }
 
 function paddedTo4(length: number): number {

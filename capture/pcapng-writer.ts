@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Direction, RecordKind, type VmbusRecord } from "./record.js";
-import { vmbusFrame } from "./vmbus-pseudo-header.js";
+import { capturedFrame, encodeVmbusRecordInto, vmbusFrameLength } from "./vmbus-pseudo-header.js";
 
 export interface PcapngWriterOptions {
   /** Names the writing program and version (shb_userappl). */
@@ -21,13 +21,13 @@ export interface PacketOptions {
 /** Wireshark 4.0 refuses a whole file at the first packet longer than this (pcapng: "cap_len ... is larger than 262144"). */
 export const WIRESHARK_MAX_PACKET_LENGTH = 262144;
 
-const FLUSH_THRESHOLD = 256 * 1024;
+/** Output goes to the sink in writes of about this size; a buffer twice as large holds any block below it. */
+const FLUSH_THRESHOLD = 1 << 20;
 const utf8 = new TextEncoder();
-
-interface Option {
-  code: number;
-  value: Uint8Array;
-}
+/** epb_flags: code, length and a 4-byte value. */
+const FLAGS_OPTION_LENGTH = 8;
+/** opt_endofopt: code 0, length 0. */
+const END_OF_OPTIONS_LENGTH = 4;
 
 /** Where finished bytes go: a temporary file renamed on close, or standard output. */
 interface Sink {
@@ -38,22 +38,46 @@ interface Sink {
   abort(): Promise<void>;
 }
 
+/** An output buffer and its DataView. */
+interface OutputBuffer {
+  bytes: Uint8Array;
+  view: DataView;
+}
+
+const outputBuffer = (length: number): OutputBuffer => {
+  const bytes = new Uint8Array(length);
+  return { bytes, view: new DataView(bytes.buffer) };
+};
+
+/**
+ * Blocks are encoded straight into one of two output buffers: while the sink writes one, records
+ * go into the other. Appending never awaits; callers flush when `full` says so.
+ */
 export class PcapngWriter {
-  private buffer = new Uint8Array(FLUSH_THRESHOLD * 2);
+  private current = outputBuffer(FLUSH_THRESHOLD * 2);
+  /** The buffer the sink may still be writing (reused only after that write settled). */
+  private spare = outputBuffer(FLUSH_THRESHOLD * 2);
   private fill = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private writeFailure?: { error: unknown };
   private interfaceCount = 0;
-  private readonly nanosecondsPerUnit: bigint;
+  private readonly timestamps: TimestampUnits;
 
   private constructor(
     private readonly sink: Sink,
     private readonly tsresol: 7 | 9,
   ) {
-    this.nanosecondsPerUnit = 10n ** BigInt(9 - tsresol);
+    this.timestamps = new TimestampUnits(10 ** (9 - tsresol));
   }
 
   /** True once standard output's reader went away: nothing more will be written, so callers may stop early. */
   get outputGone(): boolean {
     return this.sink.gone;
+  }
+
+  /** True when enough is buffered for a write: the caller should flush(). */
+  get full(): boolean {
+    return this.fill >= FLUSH_THRESHOLD;
   }
 
   /** path "-" writes to standard output; any other path is written in place only on close(). */
@@ -66,13 +90,17 @@ export class PcapngWriter {
 
   /** Returns the new interface's id; ids count from 0 in order of addition. */
   addInterface(linkType: number, name: string, description?: string, snaplen = 0): number {
-    const options: Option[] = [{ code: OptionCode.InterfaceName, value: utf8.encode(name) }];
-    if (description !== undefined) options.push({ code: OptionCode.InterfaceDescription, value: utf8.encode(description) });
-    options.push({ code: OptionCode.TimestampResolution, value: Uint8Array.of(this.tsresol) });
-    const fixed = new DataView(new ArrayBuffer(8));
-    fixed.setUint16(0, linkType, true);
-    fixed.setUint32(4, snaplen, true);
-    this.appendBlock(BlockType.InterfaceDescription, [new Uint8Array(fixed.buffer)], options);
+    const textLength = (text: string) => 4 + paddedTo4(3 * text.length);
+    const optionsBound = textLength(name) + (description === undefined ? 0 : textLength(description)) + 8 + END_OF_OPTIONS_LENGTH;
+    const start = this.beginBlock(BlockType.InterfaceDescription, 8 + optionsBound);
+    const { view } = this.current;
+    view.setUint32(start + 8, linkType & 0xffff, true);
+    view.setUint32(start + 12, snaplen, true);
+    let offset = this.textOption(start + 16, OptionCode.InterfaceName, name);
+    if (description !== undefined) offset = this.textOption(offset, OptionCode.InterfaceDescription, description);
+    this.optionHeader(offset, OptionCode.TimestampResolution, 1);
+    view.setUint32(offset + 4, this.tsresol, true); // the value byte and its padding
+    this.endBlock(start, offset + 8, true);
     return this.interfaceCount++;
   }
 
@@ -84,16 +112,9 @@ export class PcapngWriter {
     originalLength = data.length,
     options: PacketOptions = {},
   ): Promise<void> {
-    if (interfaceId < 0 || interfaceId >= this.interfaceCount) throw new RangeError(`interface ${interfaceId} was not added`);
-    const units = BigInt.asUintN(64, (timestampNs ?? 0n) / this.nanosecondsPerUnit);
-    const fixed = new DataView(new ArrayBuffer(20));
-    fixed.setUint32(0, interfaceId, true);
-    fixed.setUint32(4, Number(units >> 32n), true);
-    fixed.setUint32(8, Number(units & 0xffffffffn), true);
-    fixed.setUint32(12, data.length, true);
-    fixed.setUint32(16, Math.max(originalLength, data.length), true);
-    this.appendBlock(BlockType.EnhancedPacket, [new Uint8Array(fixed.buffer), data], packetOptions(options));
-    if (this.fill >= FLUSH_THRESHOLD) await this.flush();
+    const dataStart = this.appendEnhancedPacket(interfaceId, timestampNs, data.length, originalLength, options.direction, options.comments);
+    this.current.bytes.set(data, dataStart);
+    if (this.full) await this.flush();
   }
 
   /**
@@ -101,95 +122,182 @@ export class PcapngWriter {
    * originalLength counts payload bytes; the bytes it lacks are added to the EPB's original length.
    */
   async writeVmbusRecord(interfaceId: number, record: VmbusRecord): Promise<void> {
+    this.appendVmbusRecord(interfaceId, record);
+    if (this.full) await this.flush();
+  }
+
+  /** writeVmbusRecord without waiting: the record is encoded into the buffer; flush when `full`. */
+  appendVmbusRecord(interfaceId: number, record: VmbusRecord): void {
     if (record.kind === RecordKind.RingHeader) throw new RangeError("a ring-header record has no pcapng form (contract kinds are 1..3)");
-    const data = vmbusFrame(record);
+    // A record read from a capture brings its packet along: copied as it is, not encoded again.
+    const captured = capturedFrame(record);
+    const length = captured ? captured.length : vmbusFrameLength(record);
     const missing = Math.max(0, (record.originalLength ?? 0) - record.payload.length);
-    await this.writePacket(interfaceId, record.timestampNs, data, data.length + missing, {
-      direction: record.direction,
-      comments: record.comments,
+    const dataStart = this.appendEnhancedPacket(interfaceId, record.timestampNs, length, length + missing, record.direction, record.comments);
+    if (captured) this.current.bytes.set(captured, dataStart);
+    else encodeVmbusRecordInto(record, this.current.bytes, this.current.view, dataStart);
+  }
+
+  /** Sends what is buffered to the sink; the write goes on while records fill the other buffer. */
+  async flush(): Promise<void> {
+    await this.settle();
+    if (this.fill === 0) return;
+    const bytes = this.current.bytes.subarray(0, this.fill);
+    this.writing = this.sink.write(bytes).catch((error: unknown) => {
+      this.writeFailure = { error };
     });
+    [this.current, this.spare] = [this.spare, this.current];
+    this.fill = 0;
   }
 
   async close(): Promise<void> {
     await this.flush();
+    await this.settle();
     await this.sink.finish();
+  }
+
+  /** Waits for the write under way; its failure is this call's. */
+  private async settle(): Promise<void> {
+    await this.writing;
+    if (this.writeFailure) throw this.writeFailure.error;
   }
 
   /** Drops the output: an existing file of the same name stays as it was. */
   async abort(): Promise<void> {
+    await this.writing;
     await this.sink.abort();
   }
 
-  private async flush(): Promise<void> {
-    if (this.fill === 0) return;
-    const bytes = this.buffer.subarray(0, this.fill);
-    this.fill = 0;
-    await this.sink.write(bytes);
-  }
-
   private appendSectionHeader(userAppl: string): void {
-    const fixed = new DataView(new ArrayBuffer(16));
-    fixed.setUint32(0, BYTE_ORDER_MAGIC, true);
-    fixed.setUint16(4, 1, true);
-    fixed.setUint16(6, 0, true);
-    fixed.setBigInt64(8, -1n, true);
-    const options = [{ code: OptionCode.UserApplication, value: utf8.encode(userAppl) }];
-    this.appendBlock(BlockType.SectionHeader, [new Uint8Array(fixed.buffer)], options);
+    const start = this.beginBlock(BlockType.SectionHeader, 16 + 4 + paddedTo4(3 * userAppl.length) + END_OF_OPTIONS_LENGTH);
+    const { view } = this.current;
+    view.setUint32(start + 8, BYTE_ORDER_MAGIC, true);
+    view.setUint16(start + 12, 1, true);
+    view.setUint16(start + 14, 0, true);
+    view.setBigInt64(start + 16, -1n, true);
+    this.endBlock(start, this.textOption(start + 24, OptionCode.UserApplication, userAppl), true);
   }
 
-  /** Block type, total length, the parts (the last one padded to 4), options, total length again. */
-  private appendBlock(type: number, parts: Uint8Array[], options: Option[]): void {
-    const partsLength = paddedTo4(parts.reduce((sum, part) => sum + part.length, 0));
-    const optionsLength = options.length === 0 ? 0 : options.reduce((sum, option) => sum + 4 + paddedTo4(option.value.length), 4);
-    const totalLength = 12 + partsLength + optionsLength;
-    this.reserve(totalLength);
-    const view = new DataView(this.buffer.buffer, this.fill, totalLength);
-    view.setUint32(0, type, true);
-    view.setUint32(4, totalLength, true);
-    let offset = 8;
-    for (const part of parts) {
-      this.buffer.set(part, this.fill + offset);
-      offset += part.length;
+  /**
+   * An EPB with room for dataLength bytes of packet data, which the caller writes at the returned
+   * offset (the padding after them is written here). Options: comments, then epb_flags.
+   */
+  private appendEnhancedPacket(
+    interfaceId: number,
+    timestampNs: bigint | undefined,
+    dataLength: number,
+    originalLength: number,
+    direction: Direction | undefined,
+    comments: readonly string[] | undefined,
+  ): number {
+    if (interfaceId < 0 || interfaceId >= this.interfaceCount) throw new RangeError(`interface ${interfaceId} was not added`);
+    const flags = direction === Direction.HostToGuest ? EPB_INBOUND : direction === Direction.GuestToHost ? EPB_OUTBOUND : 0;
+    let optionsBound = flags !== 0 ? FLAGS_OPTION_LENGTH + END_OF_OPTIONS_LENGTH : 0;
+    if (comments !== undefined) for (const comment of comments) optionsBound += 4 + paddedTo4(3 * comment.length) + END_OF_OPTIONS_LENGTH;
+    const start = this.beginBlock(BlockType.EnhancedPacket, 20 + paddedTo4(dataLength) + optionsBound);
+    const { bytes, view } = this.current;
+    const units = this.timestamps.of(timestampNs);
+    view.setUint32(start + 8, interfaceId, true);
+    view.setUint32(start + 12, units.high, true);
+    view.setUint32(start + 16, units.low, true);
+    view.setUint32(start + 20, dataLength, true);
+    view.setUint32(start + 24, Math.max(originalLength, dataLength), true);
+    const dataStart = start + 28;
+    let offset = dataStart + paddedTo4(dataLength);
+    for (let padding = dataStart + dataLength; padding < offset; padding++) bytes[padding] = 0;
+    if (comments !== undefined) for (const comment of comments) offset = this.textOption(offset, OptionCode.Comment, comment);
+    if (flags !== 0) {
+      this.optionHeader(offset, OptionCode.PacketFlags, 4);
+      view.setUint32(offset + 4, flags, true);
+      offset += FLAGS_OPTION_LENGTH;
     }
-    this.buffer.fill(0, this.fill + offset, this.fill + 8 + partsLength);
-    offset = 8 + partsLength;
-    for (const option of options) offset = this.appendOption(view, offset, option);
-    if (options.length > 0) {
-      // opt_endofopt; the buffer is reused, so the zeros must be written.
-      view.setUint32(offset, 0, true);
-      offset += 4;
-    }
-    view.setUint32(offset, totalLength, true);
-    this.fill += totalLength;
+    this.endBlock(start, offset, offset !== dataStart + paddedTo4(dataLength));
+    return dataStart;
   }
 
-  private appendOption(view: DataView, offset: number, option: Option): number {
-    view.setUint16(offset, option.code, true);
-    view.setUint16(offset + 2, option.value.length, true);
-    const valueStart = this.fill + offset + 4;
-    this.buffer.set(option.value, valueStart);
-    this.buffer.fill(0, valueStart + option.value.length, valueStart + paddedTo4(option.value.length));
-    return offset + 4 + paddedTo4(option.value.length);
+  /** Starts a block of at most bodyBound bytes between its framing at the fill position; returns its start. */
+  private beginBlock(type: number, bodyBound: number): number {
+    this.reserve(12 + bodyBound);
+    this.current.view.setUint32(this.fill, type, true);
+    return this.fill;
+  }
+
+  /** Closes the options with opt_endofopt (when there are any), writes the total length at both ends and takes the block into the buffer. */
+  private endBlock(start: number, end: number, hasOptions: boolean): void {
+    const { view } = this.current;
+    if (hasOptions) {
+      // The buffer is reused, so the zeros must be written.
+      view.setUint32(end, 0, true);
+      end += END_OF_OPTIONS_LENGTH;
+    }
+    const totalLength = end + 4 - start;
+    view.setUint32(start + 4, totalLength, true);
+    view.setUint32(end, totalLength, true);
+    this.fill = start + totalLength;
+  }
+
+  /** A UTF-8 option (room for 3 bytes per UTF-16 unit was reserved); returns the offset after it. */
+  private textOption(offset: number, code: number, text: string): number {
+    const { bytes } = this.current;
+    const valueStart = offset + 4;
+    const { written } = utf8.encodeInto(text, bytes.subarray(valueStart, valueStart + 3 * text.length));
+    this.optionHeader(offset, code, written);
+    const end = valueStart + paddedTo4(written);
+    bytes.fill(0, valueStart + written, end);
+    return end;
+  }
+
+  /** An option's code and length; its value follows. */
+  private optionHeader(offset: number, code: number, length: number): void {
+    const { view } = this.current;
+    view.setUint16(offset, code, true);
+    view.setUint16(offset + 2, length, true);
   }
 
   /** Makes room for one block; a block larger than the buffer gets a buffer of its own. */
   private reserve(length: number): void {
-    if (this.buffer.length - this.fill >= length) return;
-    const larger = new Uint8Array(Math.max(this.buffer.length, this.fill + length));
-    larger.set(this.buffer.subarray(0, this.fill));
-    this.buffer = larger;
+    const { bytes } = this.current;
+    if (bytes.length - this.fill >= length) return;
+    const larger = outputBuffer(Math.max(bytes.length, this.fill + length));
+    larger.bytes.set(bytes.subarray(0, this.fill));
+    this.current = larger;
   }
 }
 
-function packetOptions(options: PacketOptions): Option[] {
-  const encoded: Option[] = (options.comments ?? []).map((comment) => ({ code: OptionCode.Comment, value: utf8.encode(comment) }));
-  const flags = options.direction === Direction.HostToGuest ? EPB_INBOUND : options.direction === Direction.GuestToHost ? EPB_OUTBOUND : 0;
-  if (flags !== 0) {
-    const value = new Uint8Array(4);
-    new DataView(value.buffer).setUint32(0, flags, true);
-    encoded.push({ code: OptionCode.PacketFlags, value });
+/**
+ * Nanoseconds to EPB timestamp units (high and low 32 bits). Timestamps near each other share the
+ * high half: the nanoseconds where it starts are kept, and the rest is computed exactly as a number.
+ */
+class TimestampUnits {
+  high = 0;
+  low = 0;
+  private readonly perUnit: bigint;
+  /** Nanoseconds covered by one value of the high half (2^32 units; exact as a number). */
+  private readonly span: number;
+  /** Where the current high half starts, in nanoseconds; undefined before the first non-negative timestamp. */
+  private highStartNs?: bigint;
+
+  constructor(private readonly nanosecondsPerUnit: number) {
+    this.perUnit = BigInt(nanosecondsPerUnit);
+    this.span = 2 ** 32 * nanosecondsPerUnit;
   }
-  return encoded;
+
+  /** An undefined timestamp is 0. */
+  of(timestampNs: bigint | undefined): this {
+    const ns = timestampNs ?? 0n;
+    if (this.highStartNs !== undefined) {
+      const within = Number(ns - this.highStartNs);
+      if (within >= 0 && within < this.span) {
+        this.low = (within - (within % this.nanosecondsPerUnit)) / this.nanosecondsPerUnit;
+        return this;
+      }
+    }
+    const units = BigInt.asUintN(64, ns / this.perUnit);
+    this.high = Number(units >> 32n);
+    this.low = Number(units & 0xffffffffn);
+    this.highStartNs = ns >= 0n ? (units >> 32n) * (1n << 32n) * this.perUnit : undefined;
+    return this;
+  }
 }
 
 function paddedTo4(length: number): number {

@@ -95,6 +95,14 @@ export interface VmbusRecord {
 /** A capture reader: yields records in file order; throws CaptureError when the file itself is unreadable. */
 export type RecordSource = AsyncIterable<VmbusRecord>;
 
+/** Records in file order, in batches (a promise per batch, not per record); the records before a CaptureError come before it. */
+export type RecordBatches = AsyncIterable<VmbusRecord[]>;
+
+/** One record at a time, for consumers that want no batches. */
+export async function* eachRecord(batches: RecordBatches): AsyncGenerator<VmbusRecord> {
+  for await (const batch of batches) yield* batch;
+}
+
 /** An unreadable file: everything yielded before it stands; this names the file and the byte offset. */
 export class CaptureError extends Error {
   constructor(

@@ -19,45 +19,47 @@ const KNOWN_FLAGS = RecordFlags.Truncated | RecordFlags.Recovered | RecordFlags.
 /** What the encoder needs from a record. */
 export type VmbusRecordFields = Pick<VmbusRecord, "direction" | "kind" | "flags" | "relid" | "classGuid" | "payload" | "attached">;
 
-/** What the decoder finds in one packet's data. */
-export interface DecodedVmbusRecord extends VmbusRecordFields {
-  problems: ReaderProblem[];
-}
-
 /** Pseudo-header, payload and chunks as one packet; sets flag bit 2 exactly when chunks exist. */
 export function encodeVmbusRecord(record: VmbusRecordFields): Uint8Array {
-  const bytes = new Uint8Array(encodedLength(record));
-  const view = new DataView(bytes.buffer);
-  writeHeader(record, bytes, view);
-  bytes.set(record.payload, PSEUDO_HEADER_LENGTH);
-  let offset = PSEUDO_HEADER_LENGTH + record.payload.length;
-  for (const chunk of record.attached) offset = encodeChunk(chunk, bytes, view, offset);
+  const bytes = new Uint8Array(vmbusFrameLength(record));
+  encodeVmbusRecordInto(record, bytes, new DataView(bytes.buffer), 0);
   return bytes;
 }
 
-const encodedLength = (record: VmbusRecordFields): number =>
-  record.attached.reduce((sum, chunk) => sum + encodedChunkLength(chunk), PSEUDO_HEADER_LENGTH + record.payload.length);
-
-/** The 28 header bytes into bytes that are zero there. */
-function writeHeader(record: VmbusRecordFields, bytes: Uint8Array, view: DataView): void {
-  const flags = record.attached.length > 0 ? record.flags | RecordFlags.AttachedData : record.flags & ~RecordFlags.AttachedData;
-  view.setUint8(0, PSEUDO_HEADER_VERSION);
-  view.setUint8(1, record.direction);
-  view.setUint16(2, PSEUDO_HEADER_LENGTH, true);
-  view.setUint8(4, record.kind);
-  view.setUint8(5, flags);
-  view.setUint32(8, record.relid, true);
-  if (record.classGuid) bytes.set(record.classGuid.subarray(0, GUID_LENGTH), 12);
+/** Encodes the record at `at` in bytes (view: a DataView starting where bytes starts); returns the offset after it. */
+export function encodeVmbusRecordInto(record: VmbusRecordFields, bytes: Uint8Array, view: DataView, at: number): number {
+  // The target may be a reused buffer: reserved bytes and padding must be written as zeros.
+  bytes.fill(0, at, at + vmbusFrameLength(record));
+  writeHeader(record, bytes, view, at);
+  bytes.set(record.payload, at + PSEUDO_HEADER_LENGTH);
+  let offset = at + PSEUDO_HEADER_LENGTH + record.payload.length;
+  for (const chunk of record.attached) offset = encodeChunk(chunk, bytes, view, offset);
+  return offset;
 }
 
-/** Room to write one header (or chunk header) and compare it with bytes that are already there. */
-const expected = new Uint8Array(PSEUDO_HEADER_LENGTH);
-const expectedView = new DataView(expected.buffer);
-
-function sameAsExpected(bytes: Uint8Array, at: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (bytes[at + i] !== expected[i]) return false;
-  return true;
+/** Bytes of the record's packet: pseudo-header, payload and chunks. */
+export function vmbusFrameLength(record: VmbusRecordFields): number {
+  let length = PSEUDO_HEADER_LENGTH + record.payload.length;
+  for (const chunk of record.attached) length += encodedChunkLength(chunk);
+  return length;
 }
+
+const flagsToWrite = (record: VmbusRecordFields): number =>
+  record.attached.length > 0 ? record.flags | RecordFlags.AttachedData : record.flags & ~RecordFlags.AttachedData;
+
+/** The 28 header bytes at `at`, into bytes that are zero there. */
+function writeHeader(record: VmbusRecordFields, bytes: Uint8Array, view: DataView, at: number): void {
+  view.setUint8(at, PSEUDO_HEADER_VERSION);
+  view.setUint8(at + 1, record.direction);
+  view.setUint16(at + 2, PSEUDO_HEADER_LENGTH, true);
+  view.setUint8(at + 4, record.kind);
+  view.setUint8(at + 5, flagsToWrite(record));
+  view.setUint32(at + 8, record.relid, true);
+  if (record.classGuid) bytes.set(record.classGuid.subarray(0, GUID_LENGTH), at + 12);
+}
+
+const u16At = (bytes: Uint8Array, at: number): number => bytes[at] | (bytes[at + 1] << 8);
+const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 
 /**
  * The record's packet bytes as encodeVmbusRecord writes them. A record the readers made holds its
@@ -66,30 +68,54 @@ function sameAsExpected(bytes: Uint8Array, at: number, length: number): boolean 
  * (built or changed after reading) is checked byte for byte, so the result never differs.
  */
 export function vmbusFrame(record: VmbusRecordFields): Uint8Array {
-  return packetAround(record) ?? encodeVmbusRecord(record);
+  return capturedFrame(record) ?? encodeVmbusRecord(record);
 }
 
-function packetAround(record: VmbusRecordFields): Uint8Array | undefined {
+/**
+ * The packet the record was read from, when its bytes are exactly what the encoder would write.
+ * Fields are compared with the bytes the encoder writes for them: a value the encoder would
+ * truncate never matches, and is then encoded (to the same bytes).
+ */
+export function capturedFrame(record: VmbusRecordFields): Uint8Array | undefined {
   const { payload } = record;
+  // Typed arrays' buffer and byteOffset getters are not free: each is read once.
+  const buffer = payload.buffer;
   const start = payload.byteOffset - PSEUDO_HEADER_LENGTH;
-  const length = encodedLength(record);
-  if (start < 0 || start + length > payload.buffer.byteLength) return undefined;
-  const frame = new Uint8Array(payload.buffer, start, length);
-  expected.fill(0);
-  writeHeader(record, expected, expectedView);
-  if (!sameAsExpected(frame, 0, PSEUDO_HEADER_LENGTH)) return undefined;
+  const length = vmbusFrameLength(record);
+  if (start < 0 || start + length > buffer.byteLength) return undefined;
+  const frame = new Uint8Array(buffer, start, length);
+  if (!headerMatches(record, frame)) return undefined;
   let offset = PSEUDO_HEADER_LENGTH + payload.length;
   for (const chunk of record.attached) {
-    const data = chunk.data;
-    if (data.buffer !== payload.buffer || data.byteOffset !== start + offset + CHUNK_HEADER_LENGTH) return undefined;
-    expected.fill(0);
-    writeChunkHeader(chunk, expectedView, 0);
-    if (!sameAsExpected(frame, offset, CHUNK_HEADER_LENGTH)) return undefined;
-    const end = offset + encodedChunkLength(chunk);
-    for (let padding = offset + CHUNK_HEADER_LENGTH + data.length; padding < end; padding++) if (frame[padding] !== 0) return undefined;
-    offset = end;
+    if (!chunkMatches(chunk, frame, offset, start, buffer)) return undefined;
+    offset += encodedChunkLength(chunk);
   }
   return frame;
+}
+
+function headerMatches(record: VmbusRecordFields, frame: Uint8Array): boolean {
+  if (frame[0] !== PSEUDO_HEADER_VERSION || frame[1] !== record.direction || u16At(frame, 2) !== PSEUDO_HEADER_LENGTH) return false;
+  if (frame[4] !== record.kind || frame[5] !== flagsToWrite(record) || frame[6] !== 0 || frame[7] !== 0) return false;
+  if (u32At(frame, 8) !== record.relid) return false;
+  const guid = record.classGuid;
+  if (guid === undefined) return (u32At(frame, 12) | u32At(frame, 16) | u32At(frame, 20) | u32At(frame, 24)) === 0;
+  if (guid.length >= GUID_LENGTH) {
+    for (let at = 0; at < GUID_LENGTH; at += 4) if (u32At(frame, 12 + at) !== u32At(guid, at)) return false;
+    return true;
+  }
+  for (let i = 0; i < GUID_LENGTH; i++) if (frame[12 + i] !== (i < guid.length ? guid[i] : 0)) return false;
+  return true;
+}
+
+/** The chunk's data sits right after its header in the same packet, the header says what the encoder would, and the padding is zero. */
+function chunkMatches(chunk: AttachedChunk, frame: Uint8Array, offset: number, frameStart: number, buffer: ArrayBufferLike): boolean {
+  const data = chunk.data;
+  if (data.buffer !== buffer || data.byteOffset !== frameStart + offset + CHUNK_HEADER_LENGTH) return false;
+  if (frame[offset] !== chunk.source || frame[offset + 1] !== 0 || u16At(frame, offset + 2) !== chunk.index) return false;
+  if (u32At(frame, offset + 4) !== chunk.offset || u32At(frame, offset + 8) !== data.length) return false;
+  const end = offset + encodedChunkLength(chunk);
+  for (let padding = offset + CHUNK_HEADER_LENGTH + data.length; padding < end; padding++) if (frame[padding] !== 0) return false;
+  return true;
 }
 
 /** Chunks alone, as they follow a packet. */
@@ -118,67 +144,123 @@ function writeChunkHeader(chunk: AttachedChunk, view: DataView, offset: number):
   view.setUint32(offset + 8, chunk.data.length, true);
 }
 
-// Records own their bytes (the input's buffer is reused), but an ArrayBuffer per record costs more
-// than decoding the record: small packets are copied into shared slabs instead.
-const SLAB_SIZE = 64 * 1024;
-const OWN_BUFFER_FROM = 4 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
+/** A view of part of a buffer (cheaper than subarray, which looks up a species constructor; typed arrays' buffer and byteOffset getters cost too). */
+const part = (buffer: ArrayBufferLike, start: number, length: number): Uint8Array => new Uint8Array(buffer, start, length);
 
-function ownCopy(data: Uint8Array): Uint8Array {
-  if (data.length >= OWN_BUFFER_FROM) return data.slice();
-  if (slabUsed + data.length > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const copy = slab.subarray(slabUsed, slabUsed + data.length);
-  copy.set(data);
-  slabUsed += data.length;
-  return copy;
+/** One packet of a VMBus link type as a capture file framed it; a reader may reuse one object for all its packets. */
+export interface CapturedPacket {
+  origin: RecordOrigin;
+  /**
+   * The captured bytes are bytes[dataStart, dataStart + dataLength); bytes starts where its buffer
+   * starts, and buffer is that buffer. The record's payload and chunks are views into it (so that
+   * vmbusFrame finds the packet again): it must stay as it is.
+   */
+  bytes: Uint8Array;
+  buffer: ArrayBufferLike;
+  dataStart: number;
+  dataLength: number;
+  /** The packet's original length as the file states it (pseudo-header included; the record's counts the payload only). */
+  originalLength: number;
+  timestampNs?: bigint;
+  /** Direction from the file's own framing (pcapng epb_flags), when it has one. */
+  framingDirection?: Direction;
+  interfaceId?: number;
+  linkType: number;
+  comments?: string[];
+  /** Problems the file framing already found (e.g. malformed options). */
+  problems?: ReaderProblem[];
 }
 
+const EMPTY = new Uint8Array(0);
+/** Placeholder until the decoder sets the record's own array. */
+const NO_CHUNKS: AttachedChunk[] = [];
+
 /**
- * Decodes one packet's data into bytes of its own (data may be reused afterwards); never throws: what
- * is wrong becomes a problem on the record. The data is copied once: payload, chunks and class GUID
- * are views into that copy (so that vmbusFrame finds the packet again).
+ * Builds the record that readers yield: the pseudo-header's fields, completed by the framing.
+ * Never throws: what is wrong becomes a problem on the record.
  */
-export function decodeVmbusRecord(packetData: Uint8Array): DecodedVmbusRecord {
-  const problems: ReaderProblem[] = [];
-  if (packetData.length < PSEUDO_HEADER_LENGTH) return tooShortRecord(packetData, problems);
-  const data = ownCopy(packetData);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const version = view.getUint8(0);
+/** Problems of the record being built: most records have none, so one array is reused and copied only when there are some. */
+const recordProblems: ReaderProblem[] = [];
+
+export function vmbusRecordFromPacket(packet: CapturedPacket): VmbusRecord {
+  const problems = recordProblems;
+  if (problems.length !== 0) problems.length = 0;
+  if (packet.problems !== undefined) problems.push(...packet.problems);
+  const record: VmbusRecord = {
+    origin: packet.origin,
+    direction: Direction.Unknown,
+    kind: 0 as RecordKind,
+    flags: 0,
+    relid: 0,
+    payload: EMPTY,
+    attached: NO_CHUNKS,
+    linkType: packet.linkType,
+  };
+  const classGuid = decodePseudoHeader(packet, record, problems);
+  if (record.direction === Direction.Unknown && packet.framingDirection !== undefined) record.direction = packet.framingDirection;
+  // Optional fields are left absent, not undefined, so that records compare and serialise cleanly.
+  if (packet.timestampNs !== undefined) record.timestampNs = packet.timestampNs;
+  if (classGuid) record.classGuid = classGuid;
+  if (packet.interfaceId !== undefined) record.interfaceId = packet.interfaceId;
+  if (packet.originalLength > packet.dataLength) {
+    // The record's original length counts payload bytes, as the ring reader's does: the missing bytes belong to the payload.
+    record.originalLength = record.payload.length + (packet.originalLength - packet.dataLength);
+    if ((record.flags & RecordFlags.Truncated) === 0) {
+      problems.push({ severity: "note", text: `the capture kept ${packet.dataLength} of ${packet.originalLength} bytes but the truncated flag is clear` });
+    }
+  }
+  if (packet.comments && packet.comments.length > 0) record.comments = packet.comments;
+  if (problems.length > 0) record.readerProblems = problems.slice();
+  return record;
+}
+
+/** Sets the record's fields from the packet's bytes; returns the class GUID unless it is all zero. */
+function decodePseudoHeader(packet: CapturedPacket, record: VmbusRecord, problems: ReaderProblem[]): Uint8Array | undefined {
+  const { bytes, dataStart: at, dataLength: length } = packet;
+  if (length < PSEUDO_HEADER_LENGTH) {
+    problems.push({ severity: "error", text: `packet of ${length} bytes is shorter than the ${PSEUDO_HEADER_LENGTH}-byte VMBus pseudo-header` });
+    record.kind = (length > 4 ? bytes[at + 4] : 0) as RecordKind;
+    record.payload = bytes.slice(at, at + length);
+    record.attached = [];
+    return undefined;
+  }
+  const version = bytes[at];
   if (version !== PSEUDO_HEADER_VERSION) {
     problems.push({ severity: "warn", text: `pseudo-header version ${version} is not understood; read as version ${PSEUDO_HEADER_VERSION}` });
   }
-  const kind = view.getUint8(4) as RecordKind;
-  const flags = view.getUint8(5);
-  checkKindAndFlags(kind, flags, problems);
-  const payloadStart = payloadStartOf(view, problems);
-  const guid = data.subarray(12, 12 + GUID_LENGTH);
-  const { payload, attached } = splitAttached(data.subarray(payloadStart), kind, flags, problems);
-  const decoded: DecodedVmbusRecord = {
-    direction: directionOf(view.getUint8(1), problems),
-    kind,
-    flags,
-    relid: view.getUint32(8, true),
-    payload,
-    attached,
-    problems,
-  };
-  if (!allZero(guid)) decoded.classGuid = guid;
-  return decoded;
+  record.kind = bytes[at + 4] as RecordKind;
+  record.flags = bytes[at + 5];
+  checkKindAndFlags(record.kind, record.flags, problems);
+  const payloadStart = at + payloadStartOf(bytes, at, length, problems);
+  record.relid = u32At(bytes, at + 8);
+  splitAttached(packet, payloadStart, at + length, record, problems);
+  record.direction = directionOf(bytes[at + 1], problems);
+  return classGuidAt(bytes, at + 12);
 }
 
-function allZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+/** Read-only class GUIDs by their first four bytes: every record of a channel shares one array rather than making a view of its own. */
+const classGuids = new Map<number, Uint8Array>();
+const MAX_CLASS_GUIDS = 256;
+
+function classGuidAt(bytes: Uint8Array, at: number): Uint8Array | undefined {
+  if (allZero(bytes, at, GUID_LENGTH)) return undefined;
+  const key = u32At(bytes, at);
+  const known = classGuids.get(key);
+  if (known !== undefined && sameBytes(known, bytes, at)) return known;
+  const guid = bytes.slice(at, at + GUID_LENGTH);
+  if (classGuids.size >= MAX_CLASS_GUIDS) classGuids.clear();
+  classGuids.set(key, guid);
+  return guid;
+}
+
+function sameBytes(guid: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < GUID_LENGTH; i++) if (guid[i] !== bytes[at + i]) return false;
   return true;
 }
 
-function tooShortRecord(data: Uint8Array, problems: ReaderProblem[]): DecodedVmbusRecord {
-  problems.push({ severity: "error", text: `packet of ${data.length} bytes is shorter than the ${PSEUDO_HEADER_LENGTH}-byte VMBus pseudo-header` });
-  const kind = (data.length > 4 ? data[4] : 0) as RecordKind;
-  return { direction: Direction.Unknown, kind, flags: 0, relid: 0, payload: data.slice(), attached: [], problems };
+function allZero(bytes: Uint8Array, start: number, length: number): boolean {
+  for (let i = start; i < start + length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 function directionOf(value: number, problems: ReaderProblem[]): Direction {
@@ -196,67 +278,65 @@ function checkKindAndFlags(kind: number, flags: number, problems: ReaderProblem[
   }
 }
 
-function payloadStartOf(view: DataView, problems: ReaderProblem[]): number {
-  const headerLength = view.getUint16(2, true);
+/** Where the payload starts, relative to the packet. */
+function payloadStartOf(bytes: Uint8Array, at: number, length: number, problems: ReaderProblem[]): number {
+  const headerLength = u16At(bytes, at + 2);
   if (headerLength < PSEUDO_HEADER_LENGTH) {
     problems.push({ severity: "error", text: `pseudo-header length ${headerLength} is below ${PSEUDO_HEADER_LENGTH}; taken as ${PSEUDO_HEADER_LENGTH}` });
     return PSEUDO_HEADER_LENGTH;
   }
-  if (headerLength > view.byteLength) {
-    problems.push({ severity: "error", text: `pseudo-header length ${headerLength} runs past the packet of ${view.byteLength} bytes` });
-    return view.byteLength;
+  if (headerLength > length) {
+    problems.push({ severity: "error", text: `pseudo-header length ${headerLength} runs past the packet of ${length} bytes` });
+    return length;
   }
   return headerLength;
 }
 
-/** Separates the packet (len8 x 8 bytes for ring packets) from the chunks that follow it. */
-function splitAttached(
-  body: Uint8Array,
-  kind: RecordKind,
-  flags: number,
-  problems: ReaderProblem[],
-): { payload: Uint8Array; attached: AttachedChunk[] } {
-  const whole = { payload: body, attached: [] };
-  if ((flags & RecordFlags.AttachedData) === 0) return whole;
+/** Sets the record's payload, bytes[start, end) or for ring packets with attached data their len8 x 8 bytes, and the chunks after it. */
+function splitAttached(packet: CapturedPacket, start: number, end: number, record: VmbusRecord, problems: ReaderProblem[]): void {
+  const { bytes, buffer } = packet;
+  const { kind, flags } = record;
+  const bodyLength = end - start;
+  record.attached = [];
+  if ((flags & RecordFlags.AttachedData) === 0) {
+    record.payload = part(buffer, start, bodyLength);
+    return;
+  }
+  const packetLength = bodyLength < 8 ? 0 : u16At(bytes, start + 4) * 8;
   if (kind !== RecordKind.RingPacket) {
     problems.push({ severity: "warn", text: `attached-data flag set on a record of kind ${kind}, where attached data is not defined; ignored` });
-    return whole;
+  } else if (bodyLength < 8) {
+    problems.push({ severity: "error", text: `ring packet of ${bodyLength} bytes is too short to hold its length; attached data not read` });
+  } else if (packetLength > bodyLength) {
+    problems.push({ severity: "error", text: `packet total length ${packetLength} runs past the ${bodyLength} bytes recorded; attached data not read`, offset: 4 });
+  } else {
+    record.payload = part(buffer, start, packetLength);
+    record.attached = decodeAttachedChunks(packet, start + packetLength, end, packetLength, problems);
+    return;
   }
-  if (body.length < 8) {
-    problems.push({ severity: "error", text: `ring packet of ${body.length} bytes is too short to hold its length; attached data not read` });
-    return whole;
-  }
-  const packetLength = (body[4] | (body[5] << 8)) * 8;
-  if (packetLength > body.length) {
-    problems.push({ severity: "error", text: `packet total length ${packetLength} runs past the ${body.length} bytes recorded; attached data not read`, offset: 4 });
-    return whole;
-  }
-  const attached = decodeAttachedChunks(body.subarray(packetLength), packetLength, problems);
-  return { payload: body.subarray(0, packetLength), attached };
+  record.payload = part(buffer, start, bodyLength);
 }
 
-/** Reads chunks until the end (their data are views into bytes); baseOffset places problem offsets relative to the payload start. */
-export function decodeAttachedChunks(bytes: Uint8Array, baseOffset: number, problems: ReaderProblem[]): AttachedChunk[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Reads the chunks in the packet's bytes[start, end) (their data are views into them); baseOffset
+ * is start's offset from the payload start, where problem offsets count from.
+ */
+function decodeAttachedChunks(packet: CapturedPacket, start: number, end: number, baseOffset: number, problems: ReaderProblem[]): AttachedChunk[] {
+  const { bytes, buffer } = packet;
   const chunks: AttachedChunk[] = [];
-  let offset = 0;
-  while (offset < bytes.length) {
-    if (bytes.length - offset < CHUNK_HEADER_LENGTH) {
-      problems.push({ severity: "warn", text: `${bytes.length - offset} bytes after the last attached chunk are too few for a chunk header`, offset: baseOffset + offset });
+  let offset = start;
+  while (offset < end) {
+    if (end - offset < CHUNK_HEADER_LENGTH) {
+      problems.push({ severity: "warn", text: `${end - offset} bytes after the last attached chunk are too few for a chunk header`, offset: baseOffset + offset - start });
       break;
     }
-    const length = view.getUint32(offset + 8, true);
+    const length = u32At(bytes, offset + 8);
     const dataStart = offset + CHUNK_HEADER_LENGTH;
-    const present = Math.min(length, bytes.length - dataStart);
+    const present = Math.min(length, end - dataStart);
     if (present < length) {
-      problems.push({ severity: "error", text: `attached chunk of ${length} bytes runs past the record; ${present} bytes kept`, offset: baseOffset + offset });
+      problems.push({ severity: "error", text: `attached chunk of ${length} bytes runs past the record; ${present} bytes kept`, offset: baseOffset + offset - start });
     }
-    chunks.push({
-      source: view.getUint8(offset),
-      index: view.getUint16(offset + 2, true),
-      offset: view.getUint32(offset + 4, true),
-      data: bytes.subarray(dataStart, dataStart + present),
-    });
+    chunks.push({ source: bytes[offset], index: u16At(bytes, offset + 2), offset: u32At(bytes, offset + 4), data: part(buffer, dataStart, present) });
     offset = dataStart + paddedTo4(present);
   }
   if (chunks.length === 0) problems.push({ severity: "note", text: "attached-data flag set but no chunk follows the packet" });
@@ -265,51 +345,4 @@ export function decodeAttachedChunks(bytes: Uint8Array, baseOffset: number, prob
 
 function paddedTo4(length: number): number {
   return length + ((4 - (length % 4)) % 4);
-}
-
-/** One packet of a VMBus link type as a capture file framed it. */
-export interface CapturedPacket {
-  origin: RecordOrigin;
-  /** The captured bytes, possibly a view into a reused buffer: the record keeps copies of its parts. */
-  data: Uint8Array;
-  /** The packet's original length as the file states it (pseudo-header included; the record's counts the payload only). */
-  originalLength: number;
-  timestampNs?: bigint;
-  /** Direction from the file's own framing (pcapng epb_flags), when it has one. */
-  framingDirection?: Direction;
-  interfaceId?: number;
-  linkType: number;
-  comments?: string[];
-  /** Problems the file framing already found (e.g. malformed options). */
-  problems?: ReaderProblem[];
-}
-
-/** Builds the record that readers yield: the pseudo-header's fields, completed by the framing. */
-export function vmbusRecordFromPacket(packet: CapturedPacket): VmbusRecord {
-  const decoded = decodeVmbusRecord(packet.data);
-  const problems = packet.problems === undefined || packet.problems.length === 0 ? decoded.problems : [...packet.problems, ...decoded.problems];
-  const record: VmbusRecord = {
-    origin: packet.origin,
-    direction: decoded.direction === Direction.Unknown && packet.framingDirection !== undefined ? packet.framingDirection : decoded.direction,
-    kind: decoded.kind,
-    flags: decoded.flags,
-    relid: decoded.relid,
-    payload: decoded.payload,
-    attached: decoded.attached,
-    linkType: packet.linkType,
-  };
-  // Optional fields are left absent, not undefined, so that records compare and serialise cleanly.
-  if (packet.timestampNs !== undefined) record.timestampNs = packet.timestampNs;
-  if (decoded.classGuid) record.classGuid = decoded.classGuid;
-  if (packet.interfaceId !== undefined) record.interfaceId = packet.interfaceId;
-  if (packet.originalLength > packet.data.length) {
-    // The record's original length counts payload bytes, as the ring reader's does: the missing bytes belong to the payload.
-    record.originalLength = decoded.payload.length + (packet.originalLength - packet.data.length);
-    if ((decoded.flags & RecordFlags.Truncated) === 0) {
-      problems.push({ severity: "note", text: `the capture kept ${packet.data.length} of ${packet.originalLength} bytes but the truncated flag is clear` });
-    }
-  }
-  if (packet.comments && packet.comments.length > 0) record.comments = packet.comments;
-  if (problems.length > 0) record.readerProblems = problems;
-  return record;
 }

@@ -7,13 +7,14 @@ import { decoderFor, type DecodeContext, type Hook, type AnalysisEvent, type Res
 import type { Scope } from "./describe/expr.js";
 import { protocolInfo, registerField } from "./describe/fields.js";
 import { guidText } from "./describe/read.js";
-import type { ProtocolDescription, StructDescription } from "./describe/types.js";
+import type { ProtocolDescription, StructDescription, SwitchField } from "./describe/types.js";
 import { deviceByGuid, deviceDisplayName, HV_SOCKET, type DeviceClass } from "./devices.js";
 import { Session, type ChannelInfo } from "./session.js";
 import { registerTable, tableResolver } from "./tables.js";
 import type { DataSource, ExpertItem, FieldInfo, TreeNode } from "./tree.js";
 import { buildHooks } from "./hooks.js";
 import "./vmbus/hooks.js";
+import { channelMessage } from "./vmbus/channel-messages.js";
 import { ringHeader } from "./vmbus/ring-header.js";
 import { vmbusRecord } from "./vmbus/record.js";
 
@@ -33,6 +34,52 @@ export interface Dissection {
   malformed: boolean;
   /** What analysis learns from this record: requests, answers, negotiated versions. */
   events: AnalysisEvent[];
+}
+
+/** A record's channel as a dissection names it. */
+export type ChannelFacts = Pick<Dissection, "device" | "classGuid" | "channel">;
+
+/** Channel message types whose body offers a channel (runs the offer hook), as the description says. */
+const offerMessages: ReadonlySet<number> = new Set(
+  Object.entries((channelMessage.fields.find((field) => field.key === "body") as SwitchField).cases)
+    .filter(([, body]) => body.hooks?.includes("vmbus.offer"))
+    .map(([type]) => Number(type)),
+);
+/** A SynIC message of hypervisor type 1 carries a channel message after its 16-byte header (core.md §4.1). */
+const SYNIC_CHANNEL_MESSAGE = { type: 1, at: 16 };
+const MAX_REMEMBERED_OFFERS = 4096;
+
+/** False only when the record surely is no offer; one too short to tell is dissected. */
+function mayBeOffer(record: VmbusRecord): boolean {
+  const { kind, payload } = record;
+  const at = kind === RecordKind.ChannelMessage ? 0 : kind === RecordKind.SynicMessage ? SYNIC_CHANNEL_MESSAGE.at : -1;
+  if (at < 0) return false;
+  if (payload.length < at + 4) return true;
+  if (kind === RecordKind.SynicMessage && u32At(payload, 0) !== SYNIC_CHANNEL_MESSAGE.type) return false;
+  return offerMessages.has(u32At(payload, at));
+}
+
+const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+
+/** FNV-1a over 32-bit words: cheap, and a collision only costs a dissection (the bytes are compared). */
+function bytesHash(bytes: Uint8Array): number {
+  // `| 0` keeps the hash an int32 in optimised code (3x faster than without).
+  let hash = 0x811c9dc5 | 0;
+  const length = bytes.length;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) hash = Math.imul(hash ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)), 0x01000193) | 0;
+  for (; i < length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) | 0;
+  return hash;
+}
+
+/** The value of the first node with this filter name, depth first. */
+function treeValue(nodes: readonly TreeNode[], filter: string): TreeNode["value"] | undefined {
+  for (const node of nodes) {
+    if (node.field.filter === filter) return node.value;
+    const found = node.children && treeValue(node.children, filter);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export interface DissectorOptions {
@@ -126,6 +173,8 @@ export class Dissector {
   private current: VmbusRecord | undefined;
   private readonly hooks: Record<string, Hook>;
   private readonly guidTexts = new GuidTextCache();
+  /** learnChannels: offers by the hash of their bytes, with the channel entry each made. */
+  private readonly offers = new Map<number, { kind: RecordKind; payload: Uint8Array; channel: ChannelInfo }>();
   // Made once: every record's context refers to them.
   private readonly boundHandoff: DecodeContext["handoff"] = (table, context, start, end, scope, key) => this.handoff(table, context, start, end, scope, key);
   private readonly boundHandoffAttached: DecodeContext["handoffAttached"] = (table, context, sources, scope, key) => this.handoffAttached(table, context, sources, scope, key);
@@ -235,6 +284,32 @@ export class Dissector {
       : `${device.short}: device protocol not decoded yet; payload shown as bytes`;
     const guid = this.classGuidOf(record);
     return guid ? `unknown device class ${guid}; payload shown as bytes` : "device of this channel unknown (no offer seen, no --device given); payload shown as bytes";
+  }
+
+  /** What names a record's channel (device, class GUID, offer), from what the session learned so far, without decoding the record. */
+  channelFacts(record: VmbusRecord): ChannelFacts {
+    return { device: this.deviceOf(record), classGuid: this.classGuidOf(record), channel: this.session.channels.get(record.relid) };
+  }
+
+  /**
+   * Keeps the channel table as channelFacts reads it without dissecting every record: only offers
+   * change it (a rescind merely marks an entry). An offer is dissected the first time its bytes are
+   * seen; when they come again, the entry that dissection made is put back in place.
+   */
+  learnChannels(record: VmbusRecord): void {
+    if (!mayBeOffer(record)) return;
+    const { payload } = record;
+    const key = bytesHash(payload);
+    const offered = this.offers.get(key);
+    if (offered && offered.kind === record.kind && sameBytes(offered.payload, payload)) {
+      if (this.session.channels.get(offered.channel.relid) !== offered.channel) this.session.offer(offered.channel);
+      return;
+    }
+    const relid = treeValue(this.dissect(record).layers, "vmbus.chan.child_relid");
+    const channel = typeof relid === "number" ? this.session.channels.get(relid) : undefined;
+    if (channel?.offeredIn !== record.origin.number) return;
+    if (this.offers.size >= MAX_REMEMBERED_OFFERS) this.offers.clear();
+    this.offers.set(key, { kind: record.kind, payload: payload.slice(), channel });
   }
 
   private classGuidOf(record: VmbusRecord): string | undefined {

@@ -2,8 +2,8 @@
 // if_description naming the device class and instance), direction in epb_flags, attached data kept.
 
 import { PcapngWriter } from "../capture/pcapng-writer.js";
-import { RecordKind } from "../capture/record.js";
-import type { Dissection } from "../dissectors/dissect.js";
+import { RecordKind, type VmbusRecord } from "../capture/record.js";
+import type { ChannelFacts, Dissection } from "../dissectors/dissect.js";
 
 export const LINKTYPE_VMBUS_DEFAULT = 147;
 /** Channel messages and SynIC messages share the "vmbus" interface. */
@@ -14,8 +14,11 @@ export interface RecordWriterOptions {
   linkType?: number;
 }
 
-function interfaceDescription(dissection: Dissection): string | undefined {
-  const { device, classGuid, channel } = dissection;
+/** Names a record's channel; asked once per channel, when its interface is added. */
+export type ChannelFactsOf = (record: VmbusRecord) => ChannelFacts;
+
+function interfaceDescription(facts: ChannelFacts): string | undefined {
+  const { device, classGuid, channel } = facts;
   if (!device && !classGuid) return undefined;
   const parts = [device ? `${device.short}: ${device.name}` : "unknown device", classGuid ? `class ${classGuid}` : ""];
   if (channel) parts.push(`instance ${channel.instanceGuid}`, `sub-channel ${channel.subChannelIndex}`);
@@ -39,25 +42,41 @@ export class RecordPcapngWriter {
     return this.writer.outputGone;
   }
 
-  private interfaceFor(dissection: Dissection): number {
-    const isPacket = dissection.record.kind === RecordKind.RingPacket;
-    const key = isPacket ? dissection.record.relid : CONTROL;
+  /** True when enough is buffered for a write: flush() before adding more. */
+  get full(): boolean {
+    return this.writer.full;
+  }
+
+  private interfaceFor(record: VmbusRecord, factsOf: ChannelFactsOf): number {
+    const isPacket = record.kind === RecordKind.RingPacket;
+    const key = isPacket ? record.relid : CONTROL;
     let id = this.interfaces.get(key);
     if (id === undefined) {
       const name = isPacket ? `vmbus/${key}` : "vmbus";
-      id = this.writer.addInterface(this.linkType, name, isPacket ? interfaceDescription(dissection) : "VMBus channel management");
+      id = this.writer.addInterface(this.linkType, name, isPacket ? interfaceDescription(factsOf(record)) : "VMBus channel management");
       this.interfaces.set(key, id);
     }
     return id;
   }
 
+  /** A dissected record. */
   async write(dissection: Dissection): Promise<void> {
-    if (dissection.record.kind === RecordKind.RingHeader) {
+    this.add(dissection.record, () => dissection);
+    if (this.full) await this.flush();
+  }
+
+  /** A record, without waiting (flush when `full`); factsOf names its channel if the record is the channel's first. */
+  add(record: VmbusRecord, factsOf: ChannelFactsOf): void {
+    if (record.kind === RecordKind.RingHeader) {
       this.skipped++;
       return;
     }
-    await this.writer.writeVmbusRecord(this.interfaceFor(dissection), dissection.record);
+    this.writer.appendVmbusRecord(this.interfaceFor(record, factsOf), record);
     this.written++;
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   close(): Promise<void> {

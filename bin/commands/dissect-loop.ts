@@ -1,8 +1,9 @@
 // The loop every record-reading command shares: open the input, dissect each record (all of them
 // teach the session), keep those the display filter selects, stop on Ctrl-C, -c or a broken
 // output, show progress on a terminal, and with -2 read the capture twice (answers on requests).
+// Outputs that need no trees (-w alone) visit the records undissected instead.
 
-import { CaptureError } from "../../capture/record.js";
+import { CaptureError, type VmbusRecord } from "../../capture/record.js";
 import type { ResponseLog } from "../../dissectors/describe/compile.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
 import type { Session } from "../../dissectors/session.js";
@@ -34,9 +35,20 @@ export interface LoopResult {
 /** Returns true when the consumer wants no more records (its output went away). */
 export type Visit = (dissection: Dissection, session: Session) => Promise<boolean | void> | boolean | void;
 
+/** Returns true when the consumer wants no more records; a promise only when it has to wait. */
+export type RecordVisit = (record: VmbusRecord) => Promise<boolean> | boolean;
+
 export interface OpenedDissection {
   opened: OpenedRecords;
+  /** The loops' dissector: its session is what they learned (e.g. the channels, for Dissector.channelFacts). */
+  dissector: Dissector;
   run(visit: Visit, observe?: (dissection: Dissection) => void): Promise<LoopResult>;
+  /**
+   * Visits every record without its tree, for outputs that need none (-w alone): only offers are
+   * dissected (Dissector.learnChannels), so that channelFacts still names every channel. No display
+   * filter; nothing is counted as malformed.
+   */
+  runUndissected(visit: RecordVisit): Promise<LoopResult>;
 }
 
 /**
@@ -47,46 +59,98 @@ export async function openDissection(options: LoopOptions): Promise<OpenedDissec
   const filter = displayFilter(options.displayFilter);
   const responses = options.twoPass ? await firstPass(options) : undefined;
   const opened = await openRecords(options);
-  return { opened, run: (visit, observe) => dissectEach(options, opened, filter, responses, visit, observe) };
+  const dissector = new Dissector({ defaultDevice: opened.device, responses });
+  return {
+    opened,
+    dissector,
+    run: (visit, observe) => dissectEach(new RecordLoop(options, opened, dissector), filter, visit, observe),
+    runUndissected: (visit) => visitUndissected(new RecordLoop(options, opened, dissector), visit),
+  };
+}
+
+/** What every loop over the records shares: progress, Ctrl-C, -c, and the failure that ends reading. */
+class RecordLoop {
+  readonly result: LoopResult;
+  private readonly progress?: Progress;
+  private seen = 0;
+
+  constructor(private readonly options: LoopOptions, private readonly opened: OpenedRecords, dissector: Dissector) {
+    this.result = { opened, dissector, selected: 0, malformed: 0, interrupted: false };
+    this.progress = options.progress ? new Progress(opened.capture.size) : undefined;
+  }
+
+  /** Counts records read; progress shows the last one's place. */
+  read(record: VmbusRecord, count = 1): void {
+    this.seen += count;
+    this.progress?.update(record.origin.fileOffset, this.seen);
+  }
+
+  /** Counts a selected record; true when -c is reached. */
+  select(): boolean {
+    return ++this.result.selected === this.options.count;
+  }
+
+  /**
+   * Hands each batch to handle until it returns true. Ctrl-C stops reading and the outputs close
+   * normally (a valid pcapng of everything so far); a second Ctrl-C ends the process at once.
+   * Standard input is closed so a waiting read returns.
+   */
+  async over(handle: (batch: VmbusRecord[]) => Promise<boolean> | boolean): Promise<LoopResult> {
+    const { result } = this;
+    const onInterrupt = () => {
+      result.interrupted = true;
+      if (this.options.file === "-") process.stdin.destroy();
+    };
+    process.once("SIGINT", onInterrupt);
+    try {
+      for await (const batch of this.opened.batches) if (result.interrupted || (await handle(batch))) break;
+    } catch (error) {
+      // Once interrupted, a read cut short by closing standard input is expected, not a failure.
+      if (result.interrupted) return result;
+      if (!(error instanceof CaptureError)) throw error;
+      result.failure = error;
+    } finally {
+      process.off("SIGINT", onInterrupt);
+      this.progress?.finish();
+    }
+    return result;
+  }
 }
 
 /** `observe` sees every record, selected or not (e.g. relative times count from the first record). */
-async function dissectEach(
-  options: LoopOptions, opened: OpenedRecords, filter: RecordFilter | undefined, responses: ResponseLog | undefined,
-  visit: Visit, observe?: (dissection: Dissection) => void,
-): Promise<LoopResult> {
-  const dissector = new Dissector({ defaultDevice: opened.device, responses });
-  const progress = options.progress ? new Progress(opened.capture.size) : undefined;
-  const result: LoopResult = { opened, dissector, selected: 0, malformed: 0, interrupted: false };
-  // Ctrl-C stops reading and the outputs close normally (a valid pcapng of everything so far);
-  // a second Ctrl-C ends the process at once. Standard input is closed so a waiting read returns.
-  const onInterrupt = () => {
-    result.interrupted = true;
-    if (options.file === "-") process.stdin.destroy();
-  };
-  process.once("SIGINT", onInterrupt);
-  let seen = 0;
-  try {
-    for await (const record of opened.records) {
+function dissectEach(loop: RecordLoop, filter: RecordFilter | undefined, visit: Visit, observe?: (dissection: Dissection) => void): Promise<LoopResult> {
+  const { result } = loop;
+  const { dissector } = result;
+  return loop.over(async (batch) => {
+    for (const record of batch) {
       const dissection = dissector.dissect(record);
       observe?.(dissection);
-      progress?.update(record.origin.fileOffset, ++seen);
-      if (result.interrupted) break;
+      loop.read(record);
+      if (result.interrupted) return true;
       if (filter && !filter(dissection)) continue;
-      result.selected++;
       if (dissection.malformed) result.malformed++;
-      if ((await visit(dissection, dissector.session)) === true || result.selected === options.count) break;
+      const last = loop.select();
+      if ((await visit(dissection, dissector.session)) === true || last) return true;
     }
-  } catch (error) {
-    // Once interrupted, a read cut short by closing standard input is expected, not a failure.
-    if (result.interrupted) return result;
-    if (!(error instanceof CaptureError)) throw error;
-    result.failure = error;
-  } finally {
-    process.off("SIGINT", onInterrupt);
-    progress?.finish();
-  }
-  return result;
+    return false;
+  });
+}
+
+/** The loop without trees: synchronous within a batch, waiting only when the visit has to. */
+function visitUndissected(loop: RecordLoop, visit: RecordVisit): Promise<LoopResult> {
+  const { result } = loop;
+  const { dissector } = result;
+  return loop.over(async (batch) => {
+    if (batch.length > 0) loop.read(batch[batch.length - 1], batch.length);
+    for (const record of batch) {
+      dissector.learnChannels(record);
+      const last = loop.select();
+      const outcome = visit(record);
+      const stop = typeof outcome === "boolean" ? outcome : (await outcome) || result.interrupted;
+      if (stop || last) return true;
+    }
+    return false;
+  });
 }
 
 /** -2: dissects the whole capture once, silently, to learn which record answers each request. */
@@ -96,7 +160,7 @@ async function firstPass(options: LoopOptions): Promise<ResponseLog> {
   const opened = await openRecords({ ...options, quiet: true });
   const dissector = new Dissector({ defaultDevice: opened.device, responses: log });
   try {
-    for await (const record of opened.records) dissector.dissect(record);
+    for await (const batch of opened.batches) for (const record of batch) dissector.dissect(record);
   } catch (error) {
     if (!(error instanceof CaptureError)) throw error;
   } finally {

@@ -1,5 +1,7 @@
 // The main job: read a capture, dissect every record, print it and/or write it to pcapng.
+// -w alone copies the records, dissecting only the offers (they name the channels).
 
+import type { VmbusRecord } from "../../capture/record.js";
 import type { Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
 import { writeRecordJson } from "../../formats/json.js";
@@ -10,7 +12,7 @@ import { summaryLine } from "../../formats/summary.js";
 import { TimeColumn, type TimeFormat } from "../../formats/time.js";
 import { treeText } from "../../formats/tree-text.js";
 import { userAppl } from "../errors.js";
-import { finish, openDissection, type LoopOptions, type LoopResult } from "./dissect-loop.js";
+import { finish, openDissection, type LoopOptions, type LoopResult, type OpenedDissection } from "./dissect-loop.js";
 import { note } from "./records.js";
 
 export interface ReadOptions extends Omit<LoopOptions, "progress"> {
@@ -48,6 +50,22 @@ class RecordPrinter {
   }
 }
 
+/** Whether anything but the records' channels matters: a display filter, malformed records (--strict), answers (-2). */
+const needsTrees = (options: ReadOptions): boolean => options.displayFilter !== undefined || options.strict || options.twoPass === true;
+
+/** -w alone: the records are copied, not dissected; the writer only asks for a channel's facts when it adds its interface. */
+function writeUndissected(input: OpenedDissection, writer: RecordPcapngWriter): Promise<LoopResult> {
+  const channelFacts = (record: VmbusRecord) => input.dissector.channelFacts(record);
+  const flushed = async () => {
+    await writer.flush();
+    return writer.outputGone;
+  };
+  return input.runUndissected((record) => {
+    writer.add(record, channelFacts);
+    return writer.full ? flushed() : writer.outputGone;
+  });
+}
+
 export async function runRead(options: ReadOptions): Promise<number> {
   // Progress only when records do not go to the terminal that would show it.
   const progress = !((!options.write || options.print || options.write === "-") && process.stdout.isTTY);
@@ -57,11 +75,14 @@ export async function runRead(options: ReadOptions): Promise<number> {
   const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
   let result: LoopResult;
   try {
-    result = await input.run(async (dissection) => {
-      await writer?.write(dissection);
-      await printer?.print(dissection);
-      return out.gone || writer?.outputGone === true;
-    }, (dissection) => printer?.observe(dissection));
+    if (writer && !printer && !needsTrees(options)) result = await writeUndissected(input, writer);
+    else {
+      result = await input.run(async (dissection) => {
+        await writer?.write(dissection);
+        await printer?.print(dissection);
+        return out.gone || writer?.outputGone === true;
+      }, (dissection) => printer?.observe(dissection));
+    }
   } finally {
     await out.flush();
     await writer?.close();

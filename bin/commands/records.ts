@@ -2,7 +2,7 @@
 // recognised), the relid, and the memory that packets point into. Shared by read and extract.
 
 import { openCapture, type OpenedCapture } from "../../capture/open.js";
-import { Direction, RecordKind, type VmbusRecord } from "../../capture/record.js";
+import { Direction, RecordKind, type RecordBatches, type VmbusRecord } from "../../capture/record.js";
 import { fileRandomAccess, type RandomAccess } from "../../capture/ring-reader.js";
 import { guidBytes } from "../../dissectors/describe/read.js";
 import { findDevice, type DeviceClass } from "../../dissectors/devices.js";
@@ -34,7 +34,8 @@ export interface InputOptions {
 export interface OpenedRecords {
   capture: OpenedCapture;
   device?: DeviceClass;
-  records: AsyncIterable<VmbusRecord>;
+  /** The records, labelled, in batches (read once). */
+  batches: RecordBatches;
   close(): Promise<void>;
 }
 
@@ -59,26 +60,26 @@ function labelRingRecord(record: VmbusRecord, device: DeviceClass | undefined, o
  * A ring dump's device: --device, or else recognised from the packets themselves (a dump is at most
  * a few MiB, so its records are read first). The choice and its reason go to standard error.
  */
-async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined, say: (text: string) => void): Promise<{ device?: DeviceClass; records: AsyncIterable<VmbusRecord> }> {
+async function ringDumpDevice(capture: OpenedCapture, given: DeviceClass | undefined, say: (text: string) => void): Promise<{ device?: DeviceClass; batches: RecordBatches }> {
   if (given) {
     say(`device: ${given.short} (${given.name}), as given by --device`);
-    return { device: given, records: capture.records };
+    return { device: given, batches: capture.batches };
   }
   const records: VmbusRecord[] = [];
   let failure: unknown;
   try {
-    for await (const record of capture.records) records.push(record);
+    for await (const batch of capture.batches) for (const record of batch) records.push(record);
   } catch (error) {
     failure = error;
   }
   const recognised = recogniseDevice(records);
   if (recognised) say(`device: ${recognised.device.short} (${recognised.device.name}), recognised: ${recognised.reason}; --device overrides`);
   else say("device: not recognised from the packets (a ring dump carries no device class); give --device NAME|GUID to decode the payloads");
-  return { device: recognised?.device, records: replay(records, failure) };
+  return { device: recognised?.device, batches: replay(records, failure) };
 }
 
-async function* replay(records: readonly VmbusRecord[], failure: unknown): AsyncGenerator<VmbusRecord> {
-  yield* records;
+async function* replay(records: VmbusRecord[], failure: unknown): AsyncGenerator<VmbusRecord[]> {
+  if (records.length > 0) yield records;
   if (failure) throw failure;
 }
 
@@ -110,15 +111,15 @@ export async function openRecords(options: InputOptions): Promise<OpenedRecords>
   });
   for (const text of capture.notes) say(text);
   const fromRingDump = capture.format === "ring dump";
-  const { device, records } = fromRingDump ? await ringDumpDevice(capture, given, say) : { device: given, records: capture.records };
+  const { device, batches } = fromRingDump ? await ringDumpDevice(capture, given, say) : { device: given, batches: capture.batches };
   if (options.sendBuffer && !fromRingDump) say("--send-buffer applies to ring dumps only: a capture keeps the bytes it saw as attached data");
   if (options.sendBuffer && fromRingDump && device?.short !== "netvsc") say("--send-buffer is for network (netvsc) channels; ignored");
   const sendBuffer = options.sendBuffer && fromRingDump ? fileRandomAccess(options.sendBuffer) : undefined;
-  async function* labelled(): AsyncGenerator<VmbusRecord> {
-    for await (const record of records) {
-      if (fromRingDump) labelRingRecord(record, device, options, sendBuffer);
-      yield record;
+  async function* labelled(): AsyncGenerator<VmbusRecord[]> {
+    for await (const batch of batches) {
+      for (const record of batch) labelRingRecord(record, device, options, sendBuffer);
+      yield batch;
     }
   }
-  return { capture, device, records: labelled(), close: async () => { sendBuffer?.close(); await capture.close(); } };
+  return { capture, device, batches: fromRingDump ? labelled() : batches, close: async () => { sendBuffer?.close(); await capture.close(); } };
 }

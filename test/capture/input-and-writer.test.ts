@@ -104,6 +104,31 @@ describe("CaptureInput", () => {
     const fromFile = (await readFile(path)).records.map((record) => ["-", record.origin.fileOffset, String(record.timestampNs), record.relid, record.payload.length]);
     assert.deepEqual(JSON.parse(child.stdout.toString()), fromFile);
   });
+
+  test("records kept from standard input hold their bytes across chunks, a block larger than a chunk included", async () => {
+    const path = join(directory, "stdin-large.pcapng");
+    const writer = await PcapngWriter.create(path, { userAppl: "test" });
+    writer.addInterface(147, "vmbus");
+    const records = Array.from({ length: 4000 }, (_, index) => ringRecord(index + 1, 8 * (1 + (index % 200))));
+    records.splice(2000, 0, ringRecord(99_999, 8 * 200_000));
+    for (const record of records) await writer.writeVmbusRecord(0, record);
+    await writer.close();
+    // Every record is kept until the end, then each payload's bytes are summed.
+    const child = runScript(
+      "read-stdin-large.mts",
+      `import { openInput } from "CAPTURE/input.ts";
+       import { readCapture } from "CAPTURE/detect.ts";
+       const kept = [];
+       for await (const record of readCapture(await openInput("-"))) kept.push(record);
+       console.log(JSON.stringify(kept.map((record) => [record.origin.fileOffset, record.payload.reduce((sum, byte) => sum + byte, 0)])));`,
+      { input: readFileSync(path) },
+    );
+    assert.equal(child.stderr.toString(), "");
+    const fromFile = (await readFile(path)).records.map((record) => [record.origin.fileOffset, record.payload.reduce((sum, byte) => sum + byte, 0)]);
+    const expected = records.map((record) => record.payload.reduce((sum, byte) => sum + byte, 0));
+    assert.deepEqual(fromFile.map(([, sum]) => sum), expected);
+    assert.deepEqual(JSON.parse(child.stdout.toString()), fromFile);
+  });
 });
 
 describe("chooseFormat", () => {
