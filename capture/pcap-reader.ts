@@ -93,8 +93,8 @@ class PcapReader implements BufferedReader {
       this.options.onOtherPacket?.({ file: input.name, fileOffset: offset, linkType: header.linkType, timestampNs, data, originalLength });
       return undefined;
     }
-    const origin = { file: input.name, fileOffset: offset, number: ++this.recordCount };
-    batch.push(vmbusRecordFromPacket({ origin, bytes, buffer: bytes.buffer, dataStart, dataLength: capturedLength, originalLength, timestampNs, linkType: header.linkType }));
+    const number = ++this.recordCount;
+    batch.push(vmbusRecordFromPacket({ file: input.name, fileOffset: offset, number, bytes, buffer: bytes.buffer, dataStart, dataLength: capturedLength, originalLength, timestampNs, linkType: header.linkType }));
     return undefined;
   }
 }

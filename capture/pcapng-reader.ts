@@ -117,7 +117,7 @@ class PcapngReader implements BufferedReader {
   private readonly block: Block = { type: 0, offset: 0, littleEndian: true, bytes: new Uint8Array(0), buffer: new ArrayBuffer(0), view: new DataView(new ArrayBuffer(0)), bodyStart: 0, bodyEnd: 0 };
   private readonly framing: PacketFraming = { interfaceId: 0, hasTimestamp: false, timestampHigh: 0, timestampLow: 0, dataStart: 0, capturedLength: 0, originalLength: 0, optionsStart: -1 };
   private readonly packetOptions = new PacketOptionValues();
-  private readonly capturedPacket: CapturedPacket = { origin: { file: "", fileOffset: 0, number: 0 }, bytes: new Uint8Array(0), buffer: new ArrayBuffer(0), dataStart: 0, dataLength: 0, originalLength: 0, linkType: 0 };
+  private readonly capturedPacket: CapturedPacket = { file: "", fileOffset: 0, number: 0, bytes: new Uint8Array(0), buffer: new ArrayBuffer(0), dataStart: 0, dataLength: 0, originalLength: 0, linkType: 0 };
 
   constructor(
     private readonly input: CaptureInput,
@@ -317,7 +317,9 @@ class PcapngReader implements BufferedReader {
       return undefined;
     }
     const packet = this.capturedPacket;
-    packet.origin = { file: this.input.name, fileOffset: block.offset, number: ++this.recordCount };
+    packet.file = this.input.name;
+    packet.fileOffset = block.offset;
+    packet.number = ++this.recordCount;
     packet.bytes = block.bytes;
     packet.buffer = block.buffer;
     packet.dataStart = framing.dataStart;

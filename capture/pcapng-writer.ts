@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Direction, RecordKind, type VmbusRecord } from "./record.js";
-import { capturedFrame, encodeVmbusRecordInto, vmbusFrameLength } from "./vmbus-pseudo-header.js";
+import { encodeVmbusRecordInto, vmbusFrameLength } from "./vmbus-pseudo-header.js";
 
 export interface PcapngWriterOptions {
   /** Names the writing program and version (shb_userappl). */
@@ -129,13 +129,11 @@ export class PcapngWriter {
   /** writeVmbusRecord without waiting: the record is encoded into the buffer; flush when `full`. */
   appendVmbusRecord(interfaceId: number, record: VmbusRecord): void {
     if (record.kind === RecordKind.RingHeader) throw new RangeError("a ring-header record has no pcapng form (contract kinds are 1..3)");
-    // A record read from a capture brings its packet along: copied as it is, not encoded again.
-    const captured = capturedFrame(record);
-    const length = captured ? captured.length : vmbusFrameLength(record);
+    // Encoding costs less than finding and checking the packet a record was read from (the bytes are the same).
+    const length = vmbusFrameLength(record);
     const missing = Math.max(0, (record.originalLength ?? 0) - record.payload.length);
     const dataStart = this.appendEnhancedPacket(interfaceId, record.timestampNs, length, length + missing, record.direction, record.comments);
-    if (captured) this.current.bytes.set(captured, dataStart);
-    else encodeVmbusRecordInto(record, this.current.bytes, this.current.view, dataStart);
+    encodeVmbusRecordInto(record, this.current.bytes, this.current.view, dataStart);
   }
 
   /** Sends what is buffered to the sink; the write goes on while records fill the other buffer. */
