@@ -60,6 +60,8 @@ function mayBeOffer(record: VmbusRecord): boolean {
 }
 
 const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+/** A word as a signed 32-bit integer: compared as such, it stays a small integer in optimised code. */
+const i32At = (bytes: Uint8Array, at: number): number => bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
 
 /** FNV-1a over 32-bit words: cheap, and a collision only costs a dissection (the bytes are compared). */
 function bytesHash(bytes: Uint8Array): number {
@@ -87,6 +89,11 @@ export interface DissectorOptions {
   defaultDevice?: DeviceClass;
   /** Two-pass analysis: the first pass records answers into this log, the second (complete) shows them on requests. */
   responses?: ResponseLog;
+  /**
+   * The Info summary is not made (`info` is empty), for callers that never show it (stats, -w
+   * without printing). The tree, which display filters read, stays the same.
+   */
+  skipInfo?: boolean;
 }
 
 const vmbusProtocol = protocolInfo("vmbus", "VMBus", undefined, ["vmbus.chan.msgtype", "vmbus.pkt.type", "vmbus.synic.message_type"]);
@@ -163,8 +170,12 @@ class GuidTextCache {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const length = a.length;
+  if (length !== b.length) return false;
+  // By 32-bit words: learnChannels compares every repeated offer (about 190 bytes) this way.
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (i32At(a, i) !== i32At(b, i)) return false;
+  for (; i < length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -226,7 +237,7 @@ export class Dissector {
       sources: [{ name: "frame", bytes: frame }, ...record.attached.map((chunk, k) => ({ name: `attached data ${k}`, bytes: chunk.data }))],
       layers: context.layers,
       experts,
-      info: infoText(context.info),
+      info: this.options.skipInfo ? "" : infoText(context.info),
       malformed: experts.some((e) => e.group === "malformed" || e.severity === "error"),
       events: context.events!,
     };
@@ -236,6 +247,7 @@ export class Dissector {
     return {
       bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: 0,
       session: this.session, experts: [], layers: [], info: [], failed: false, events: [],
+      skipInfo: this.options.skipInfo === true,
       hooks: this.hooks,
       handoff: this.boundHandoff,
       handoffAttached: this.boundHandoffAttached,

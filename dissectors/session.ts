@@ -1,7 +1,7 @@
 // Session state learned from the capture itself: the negotiated VMBus version, the channel table
 // from offers and rescinds, and per-channel protocol state. Bounded; it says when it forgets.
 
-import type { ResponseLog, SessionAccess } from "./describe/compile.js";
+import type { PendingRequestStore, RequestLane, ResponseLog, SessionAccess } from "./describe/compile.js";
 import type { FieldValue } from "./tree.js";
 
 export interface ChannelInfo {
@@ -59,22 +59,8 @@ export class Session implements SessionAccess {
     else this.global.delete(name);
   }
 
-  private readonly remembered = new Map<string, unknown>();
-
-  /** Keeps a value (e.g. an open request by transaction id) for a later record; bounded. */
-  remember(key: string, value: unknown): void {
-    this.remembered.delete(key);
-    if (this.remembered.size >= MAX_REMEMBERED) this.forgetOldest(this.remembered);
-    this.remembered.set(key, value);
-  }
-
-  recall<T>(key: string): T | undefined {
-    return this.remembered.get(key) as T | undefined;
-  }
-
-  forget(key: string): void {
-    this.remembered.delete(key);
-  }
+  /** Open requests for pairing; forgetting the oldest counts as forgetting. */
+  readonly requests = new PendingRequests(MAX_REMEMBERED, () => this.forgotten++);
 
   offer(channel: ChannelInfo): void {
     if (!this.channels.has(channel.relid) && this.channels.size >= MAX_CHANNELS) this.forgetOldest(this.channels);
@@ -98,5 +84,52 @@ export class Session implements SessionAccess {
     const channels: Record<number, Record<string, number>> = {};
     for (const [relid, state] of this.perChannel) channels[relid] = Object.fromEntries(state);
     return { global: Object.fromEntries(this.global), channels };
+  }
+}
+
+interface PendingRequest<T> {
+  lane: RequestLane;
+  id: number;
+  value: T;
+}
+
+/**
+ * Requests awaiting their answers, by lane (pairing namespace, channel and direction) and id. Keys are
+ * numbers, not strings built for every record; bounded, the oldest request is forgotten first.
+ */
+class PendingRequests<T = unknown> implements PendingRequestStore<T> {
+  private readonly lanes = new Map<RequestLane, Map<number, PendingRequest<T>>>();
+  /** Every pending request, oldest first. */
+  private readonly order = new Set<PendingRequest<T>>();
+
+  constructor(private readonly limit: number, private readonly forgot: () => void) {}
+
+  /** Keeps a request in place of any earlier one with its lane and id. */
+  remember(lane: RequestLane, id: number, value: T): void {
+    const earlier = this.lanes.get(lane)?.get(id);
+    if (earlier) this.order.delete(earlier);
+    else if (this.order.size >= this.limit) this.forgetOldest();
+    // Looked up after forgetting: the oldest request may have been this lane's last.
+    let ids = this.lanes.get(lane);
+    if (!ids) this.lanes.set(lane, (ids = new Map()));
+    const request = { lane, id, value };
+    ids.set(id, request);
+    this.order.add(request);
+  }
+
+  recall(lane: RequestLane, id: number): T | undefined {
+    return this.lanes.get(lane)?.get(id)?.value;
+  }
+
+  private forgetOldest(): void {
+    const oldest = this.order.values().next();
+    if (oldest.done) return;
+    const { lane, id } = oldest.value;
+    this.order.delete(oldest.value);
+    const ids = this.lanes.get(lane)!;
+    ids.delete(id);
+    // Lanes come from captured relids: an empty one goes, so that their number stays bounded too.
+    if (ids.size === 0) this.lanes.delete(lane);
+    this.forgot();
   }
 }

@@ -28,8 +28,14 @@ function needsEscaping(text: string): boolean {
       if (code === 0x5c) return true;
       continue;
     }
-    if (!SAFE_RANGES.some(([low, high]) => code >= low && code <= high)) return true;
+    if (!inSafeRange(code)) return true;
   }
+  return false;
+}
+
+/** A loop, not `some` with a closure: arrows are in most summaries. */
+function inSafeRange(code: number): boolean {
+  for (let i = 0; i < SAFE_RANGES.length; i++) if (code >= SAFE_RANGES[i][0] && code <= SAFE_RANGES[i][1]) return true;
   return false;
 }
 

@@ -3,7 +3,7 @@
 // "<filter>.name" beside the number; repeated fields become arrays.
 
 import type { Dissection } from "../dissectors/dissect.js";
-import type { FieldInfo, FieldValue, TreeNode } from "../dissectors/tree.js";
+import type { ExpertItem, FieldInfo, FieldValue, TreeNode } from "../dissectors/tree.js";
 import { isoTime } from "./time.js";
 import { directionName } from "./record-meta.js";
 import type { LineOutput } from "./output.js";
@@ -79,9 +79,8 @@ export function recordJson(dissection: Dissection): JsonObject {
 }
 
 /**
- * The record as one line: JSON.stringify(recordJson(dissection)), byte for byte, but with the layers
- * written straight from the tree as UTF-8 (building their objects and stringifying them was most of
- * the time).
+ * The record as one line: JSON.stringify(recordJson(dissection)), byte for byte, but written straight
+ * from the tree as UTF-8 (building the objects and stringifying them was most of the time).
  */
 export function recordJsonLine(dissection: Dissection): string {
   const bytes = recordJsonBytes(dissection);
@@ -95,7 +94,6 @@ export function writeRecordJson(dissection: Dissection, out: LineOutput): Promis
 
 /** The line's UTF-8 bytes, valid until the next call. */
 function recordJsonBytes(dissection: Dissection): Uint8Array {
-  pending.clear();
   // Names are forgotten only between records, so within one a name always has one MemberName.
   if (memberNames.size >= MAX_MEMBER_NAMES) {
     memberNames.clear();
@@ -103,258 +101,290 @@ function recordJsonBytes(dissection: Dissection): Uint8Array {
   }
   const line = jsonBytes;
   line.reset();
-  if (!writeHead(line, recordHead(dissection))) return Buffer.from(JSON.stringify(recordJson(dissection)));
+  writeHead(line, dissection);
   line.ascii(LAYERS_MEMBER);
   if (!writeLayers(line, dissection.layers)) return Buffer.from(JSON.stringify(recordJson(dissection)));
   line.byte(CLOSE_BRACE);
   return line.view();
 }
 
-/** The head's members (all but the layers), as JSON.stringify writes them, without the closing brace; false when a name is integer-like. */
-function writeHead(line: ByteLine, head: JsonObject): boolean {
-  line.byte(OPEN_BRACE);
-  let first = true;
-  let index = 0;
-  for (const key in head) {
-    const name = headName(index++, key);
-    if (name.arrayIndex) return false;
-    const value = head[key];
-    if (typeof value === "number" || typeof value === "string" || typeof value === "boolean" || value === null) {
-      first = writeValueMember(line, name, value, first);
-      continue;
-    }
-    const text = JSON.stringify(value);
-    if (text === undefined) continue;
-    member(line, name, first);
-    line.text(text);
-    first = false;
-  }
-  return true;
-}
-
-/** The head's keys come in the same order for every record: their names are kept by position. */
-const headNames: { key: string; name: MemberName; generation: number }[] = [];
-
-function headName(index: number, key: string): MemberName {
-  const known = headNames[index];
-  if (known !== undefined && known.key === key && known.generation === memberGeneration) return known.name;
-  const name = memberName(key);
-  headNames[index] = { key, name, generation: memberGeneration };
-  return name;
-}
-
-/** False when a layer's name is integer-like (JSON.stringify would order it first). */
-function writeLayers(line: ByteLine, layers: readonly TreeNode[]): boolean {
-  const serial = nextSerial();
-  let plain = true;
-  for (const layer of layers) {
-    const name = membersOf(layer.field).plain;
-    if (name.arrayIndex) return false;
-    if (!mark(name, serial)) plain = false;
-  }
-  if (!plain) {
-    // A repeated layer (several frames in a record): its objects become a list, as `put` makes them.
-    const base = pending.top;
-    for (const layer of layers) pending.add(membersOf(layer.field).plain, objectText(layer.children ?? []));
-    line.text(pending.finish(base)!);
-    return true;
-  }
-  line.byte(OPEN_BRACE);
-  layers.forEach((layer, index) => {
-    if (index > 0) line.byte(COMMA);
-    line.ascii(membersOf(layer.field).plain.bytes);
-    writeObject(line, layer.children ?? NO_NODES);
-  });
-  line.byte(CLOSE_BRACE);
-  return true;
-}
-
-/** A member name as JSON text (quoted, with the colon); `seen` marks it per object to find names that repeat. */
+/** A member name as JSON text, quoted, with its colon. */
 interface MemberName {
-  text: string;
-  /** The text as UTF-8. */
+  /** `"name":` as UTF-8. */
   bytes: Uint8Array;
+  /** `,"name":`, for every member but an object's first. */
+  afterComma: Uint8Array;
+  /** Marks the name as seen in one object (a serial number per object) to find names that repeat. */
   seen: number;
   /** Integer-like: JSON.stringify puts such members first, so their object is written the slow way. */
   arrayIndex: boolean;
 }
 
-/** A field's member names, and what the writers ask of the field (read once here: fields differ in shape). */
-interface FieldMembers {
-  plain: MemberName;
-  name: MemberName;
-  tree: MemberName;
-  generation: number;
-  object: boolean;
-  array: boolean;
-  values: FieldInfo["values"];
+const utf8 = new TextEncoder();
+
+function newMemberName(name: string): MemberName {
+  const text = `${JSON.stringify(name)}:`;
+  return { bytes: utf8.encode(text), afterComma: utf8.encode(`,${text}`), seen: 0, arrayIndex: /^(0|[1-9][0-9]*)$/.test(name) && Number(name) < 2 ** 32 - 1 };
 }
 
-const fieldMembers = new WeakMap<FieldInfo, FieldMembers>();
-/** One MemberName per name, whichever field object it comes from (so a repeated name is the same object). */
+/** The members of recordHead, in its order (their values are written by writeHead). */
+const HEAD = {
+  index: newMemberName("index"), timestamp: newMemberName("timestamp"), timestampNs: newMemberName("timestamp_ns"),
+  direction: newMemberName("direction"), relid: newMemberName("relid"), length: newMemberName("length"),
+  device: newMemberName("device"), classGuid: newMemberName("class_guid"), protocols: newMemberName("protocols"),
+  summary: newMemberName("summary"), malformed: newMemberName("malformed"), problems: newMemberName("problems"),
+  fileOffset: newMemberName("file_offset"),
+};
+const PROBLEM = {
+  severity: newMemberName("severity"), group: newMemberName("group"), text: newMemberName("text"),
+  offset: newMemberName("offset"), source: newMemberName("source"),
+};
+
+/** recordHead's members as JSON.stringify writes them, without the closing brace. */
+function writeHead(line: ByteLine, dissection: Dissection): void {
+  const { record } = dissection;
+  line.byte(OPEN_BRACE);
+  line.ascii(HEAD.index.bytes);
+  line.number(record.origin.number);
+  line.ascii(HEAD.timestamp.afterComma);
+  line.nullableString(record.timestampNs === undefined ? null : isoTime(record.timestampNs));
+  line.ascii(HEAD.timestampNs.afterComma);
+  line.nullableString(record.timestampNs === undefined ? null : record.timestampNs.toString());
+  line.ascii(HEAD.direction.afterComma);
+  line.string(directionName(record.direction));
+  line.ascii(HEAD.relid.afterComma);
+  line.number(record.relid);
+  line.ascii(HEAD.length.afterComma);
+  line.number(record.payload.length);
+  line.ascii(HEAD.device.afterComma);
+  line.nullableString(dissection.device?.short ?? null);
+  line.ascii(HEAD.classGuid.afterComma);
+  line.nullableString(dissection.classGuid ?? null);
+  line.ascii(HEAD.protocols.afterComma);
+  writeProtocols(line, dissection.layers);
+  line.ascii(HEAD.summary.afterComma);
+  line.string(dissection.info);
+  line.ascii(HEAD.malformed.afterComma);
+  line.ascii(dissection.malformed ? LITERALS.true : LITERALS.false);
+  line.ascii(HEAD.problems.afterComma);
+  writeProblems(line, dissection.experts);
+  line.ascii(HEAD.fileOffset.afterComma);
+  line.number(record.origin.fileOffset);
+}
+
+/** The layers' filter names joined by colons, as one string. */
+function writeProtocols(line: ByteLine, layers: readonly TreeNode[]): void {
+  let text = "";
+  for (let index = 0; index < layers.length; index++) text += index === 0 ? layers[index].field.filter : `:${layers[index].field.filter}`;
+  line.string(text);
+}
+
+function writeProblems(line: ByteLine, experts: readonly ExpertItem[]): void {
+  line.byte(OPEN_BRACKET);
+  for (let index = 0; index < experts.length; index++) {
+    const expert = experts[index];
+    if (index > 0) line.byte(COMMA);
+    line.byte(OPEN_BRACE);
+    line.ascii(PROBLEM.severity.bytes);
+    line.string(expert.severity);
+    line.ascii(PROBLEM.group.afterComma);
+    line.string(expert.group);
+    line.ascii(PROBLEM.text.afterComma);
+    line.string(expert.text);
+    line.ascii(PROBLEM.offset.afterComma);
+    line.value(expert.offset ?? null);
+    if (expert.source) {
+      line.ascii(PROBLEM.source.afterComma);
+      line.value(expert.source);
+    }
+    line.byte(CLOSE_BRACE);
+  }
+  line.byte(CLOSE_BRACKET);
+}
+
+/** One MemberName per name, whichever field it comes from (a repeated name is then the same object). */
 const memberNames = new Map<string, MemberName>();
+/** Field names may come from captures (e.g. report descriptors): the table stays bounded. */
 const MAX_MEMBER_NAMES = 1 << 16;
 /** Counts the times memberNames was emptied: a field's members from before then are made again. */
 let memberGeneration = 0;
 
 function memberName(name: string): MemberName {
   let member = memberNames.get(name);
-  if (member === undefined) {
-    const text = `${JSON.stringify(name)}:`;
-    member = { text, bytes: utf8.encode(text), seen: 0, arrayIndex: /^(0|[1-9][0-9]*)$/.test(name) && Number(name) < 2 ** 32 - 1 };
-    memberNames.set(name, member);
-  }
+  if (member === undefined) memberNames.set(name, (member = newMemberName(name)));
   return member;
 }
 
+const enum MemberKind { Object, Array, Value }
+
+/** What the writer needs of a field, made once per field: its member names and how its node is written. */
+interface FieldMembers {
+  kind: MemberKind;
+  plain: MemberName;
+  /** `<filter>.name`, for fields with value strings. */
+  name: MemberName;
+  /** `<filter>_tree`. */
+  tree: MemberName;
+  values: FieldInfo["values"];
+  generation: number;
+}
+
+const fieldMembers = new WeakMap<FieldInfo, FieldMembers>();
+
 function membersOf(field: FieldInfo): FieldMembers {
-  let members = fieldMembers.get(field);
-  if (members === undefined || members.generation !== memberGeneration) {
-    members = {
-      plain: memberName(field.filter), name: memberName(`${field.filter}.name`), tree: memberName(`${field.filter}_tree`), generation: memberGeneration,
-      object: field.kind === "protocol" || field.kind === "struct", array: field.kind === "array", values: field.values,
-    };
-    fieldMembers.set(field, members);
-  }
-  return members;
+  const members = fieldMembers.get(field);
+  if (members !== undefined && members.generation === memberGeneration) return members;
+  const made: FieldMembers = {
+    kind: field.kind === "protocol" || field.kind === "struct" ? MemberKind.Object : field.kind === "array" ? MemberKind.Array : MemberKind.Value,
+    plain: memberName(field.filter), name: memberName(`${field.filter}.name`), tree: memberName(`${field.filter}_tree`),
+    values: field.values, generation: memberGeneration,
+  };
+  fieldMembers.set(field, made);
+  return made;
 }
 
 /**
- * The members of the objects being written, nested objects above their parent's (a stack, so no
- * object needs lists of its own). `undefined` is a value JSON.stringify leaves out (or writes as
- * null in a list).
+ * Serial numbers of the objects being written, increasing: an object's own names and those of the
+ * objects inside it are marked with serials at least its own.
  */
-class PendingMembers {
-  private readonly names: MemberName[] = [];
-  private readonly values: (string | undefined)[] = [];
-
-  get top(): number {
-    return this.names.length;
-  }
-
-  clear(): void {
-    this.names.length = 0;
-    this.values.length = 0;
-  }
-
-  add(name: MemberName, value: string | undefined): void {
-    this.names.push(name);
-    this.values.push(value);
-  }
-
-  /** The object of the members from `base` up (removing them), or undefined when it must be written the slow way. */
-  finish(base: number): string | undefined {
-    const serial = nextSerial();
-    let repeated = false;
-    let slow = false;
-    for (let i = base; i < this.names.length; i++) {
-      const name = this.names[i];
-      if (name.seen === serial) repeated = true;
-      name.seen = serial;
-      if (name.arrayIndex) slow = true;
-    }
-    const text = slow ? undefined : repeated ? this.groupedText(base) : this.plainText(base);
-    this.names.length = base;
-    this.values.length = base;
-    return text;
-  }
-
-  private plainText(base: number): string {
-    let text = "";
-    for (let i = base; i < this.names.length; i++) {
-      const value = this.values[i];
-      if (value !== undefined) text += `${text === "" ? "" : ","}${this.names[i].text}${value}`;
-    }
-    return `{${text}}`;
-  }
-
-  /** A name that repeats has one member, where it first appeared, with the list of its values (as `put`). */
-  private groupedText(base: number): string {
-    const order: MemberName[] = [];
-    const grouped = new Map<MemberName, (string | undefined)[]>();
-    for (let i = base; i < this.names.length; i++) {
-      const values = grouped.get(this.names[i]);
-      if (values) values.push(this.values[i]);
-      else {
-        order.push(this.names[i]);
-        grouped.set(this.names[i], [this.values[i]]);
-      }
-    }
-    let text = "";
-    for (const name of order) {
-      const values = grouped.get(name)!;
-      const value = values.length === 1 ? values[0] : `[${values.map((item) => item ?? "null").join(",")}]`;
-      if (value !== undefined) text += `${text === "" ? "" : ","}${name.text}${value}`;
-    }
-    return `{${text}}`;
-  }
-}
-
-const pending = new PendingMembers();
-
-function objectText(nodes: readonly TreeNode[]): string {
-  const base = pending.top;
-  for (const node of nodes) addMembers(node);
-  return pending.finish(base) ?? JSON.stringify(childrenObject(nodes));
-}
-
-/** What addNode puts for a node, as text. */
-function addMembers(node: TreeNode): void {
-  const { field } = node;
-  const members = membersOf(field);
-  const children = node.children ?? [];
-  if (field.kind === "protocol" || field.kind === "struct") return pending.add(members.plain, objectText(children));
-  if (field.kind === "array") {
-    pending.add(members.plain, valueText(node.value as number));
-    let list = "";
-    for (const child of children) list += `${list === "" ? "" : ","}${objectText(child.children ?? [])}`;
-    return pending.add(members.tree, `[${list}]`);
-  }
-  pending.add(members.plain, valueText(node.value));
-  if (field.values && typeof node.value === "number") pending.add(members.name, valueText(field.values[node.value] ?? null));
-  if (children.length > 0) pending.add(members.tree, objectText(children));
-}
-
-/** JSON.stringify(jsonValue(value)) for the common types without the detour. */
-function valueText(value: FieldValue): string | undefined {
-  switch (typeof value) {
-    case "number": return Number.isFinite(value) ? String(value) : "null";
-    case "boolean": return value ? "true" : "false";
-    case "string": return JSON.stringify(value);
-    case "bigint": return `"${value.toString()}"`;
-  }
-  if (value === null) return "null";
-  if (value instanceof Uint8Array) return `"${hex(value)}"`;
-  return JSON.stringify(jsonValue(value));
-}
-
-// ---- The same objects written as UTF-8 bytes, for objects whose member names do not repeat. ----
-
-/** Serial numbers that mark the names seen in one object (shared by both writers, so marks never collide). */
 let serials = 0;
-const nextSerial = (): number => ++serials;
 
-/** Marks a name as seen in this object; false when it was already (a repeated name) or is integer-like. */
+/**
+ * Marks a name as seen in the object of this serial; false when it is integer-like or may repeat
+ * there (seen in it, or in an object inside it: that one is only written the slow way, never wrongly).
+ */
 function mark(name: MemberName, serial: number): boolean {
-  if (name.seen === serial || name.arrayIndex) return false;
+  if (name.seen >= serial || name.arrayIndex) return false;
   name.seen = serial;
   return true;
 }
 
+/** The layers object; false when a layer's name is integer-like (JSON.stringify would order it first). */
+function writeLayers(line: ByteLine, layers: readonly TreeNode[]): boolean {
+  const serial = ++serials;
+  let repeated = false;
+  for (let index = 0; index < layers.length; index++) {
+    const name = membersOf(layers[index].field).plain;
+    if (name.arrayIndex) return false;
+    if (!mark(name, serial)) repeated = true;
+  }
+  if (repeated) return writeRepeatedLayers(line, layers), true;
+  line.byte(OPEN_BRACE);
+  for (let index = 0; index < layers.length; index++) {
+    member(line, membersOf(layers[index].field).plain, index === 0);
+    writeObject(line, layers[index].children ?? NO_NODES);
+  }
+  line.byte(CLOSE_BRACE);
+  return true;
+}
+
+/** A repeated layer (several frames in a record): a name's objects become a list where it first appeared, as `put` makes them. */
+function writeRepeatedLayers(line: ByteLine, layers: readonly TreeNode[]): void {
+  const grouped = new Map<MemberName, TreeNode[]>();
+  for (const layer of layers) {
+    const name = membersOf(layer.field).plain;
+    const group = grouped.get(name);
+    if (group) group.push(layer);
+    else grouped.set(name, [layer]);
+  }
+  line.byte(OPEN_BRACE);
+  let first = true;
+  for (const [name, group] of grouped) {
+    member(line, name, first);
+    first = false;
+    if (group.length === 1) writeObject(line, group[0].children ?? NO_NODES);
+    else {
+      line.byte(OPEN_BRACKET);
+      group.forEach((layer, index) => {
+        if (index > 0) line.byte(COMMA);
+        writeObject(line, layer.children ?? NO_NODES);
+      });
+      line.byte(CLOSE_BRACKET);
+    }
+  }
+  line.byte(CLOSE_BRACE);
+}
+
 const NO_NODES: readonly TreeNode[] = [];
-const [OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, QUOTE] = Array.from("{}[],\"", (char) => char.charCodeAt(0));
-const BACKSLASH = 0x5c;
-/** Strings up to this length are checked and copied a character at a time; longer ones natively. */
-const SHORT_STRING = 24;
-/** Byte strings up to this length are copied in a loop; longer ones by TypedArray.set. */
+
+/** childrenObject(nodes) as JSON; an object whose names repeat or are integer-like is made and stringified instead. */
+function writeObject(line: ByteLine, nodes: readonly TreeNode[]): void {
+  const start = line.size;
+  const serial = ++serials;
+  line.byte(OPEN_BRACE);
+  let first = true;
+  for (let index = 0; index < nodes.length; index++) {
+    const written = writeMembers(line, nodes[index], first, serial);
+    if (written === undefined) {
+      line.size = start;
+      return line.text(JSON.stringify(childrenObject(nodes)));
+    }
+    first = written;
+  }
+  line.byte(CLOSE_BRACE);
+}
+
+/** What addNode puts for a node: whether the object still has no member, or undefined when a name repeats or is integer-like. */
+function writeMembers(line: ByteLine, node: TreeNode, first: boolean, serial: number): boolean | undefined {
+  const members = membersOf(node.field);
+  if (!mark(members.plain, serial)) return undefined;
+  const children = node.children ?? NO_NODES;
+  if (members.kind === MemberKind.Object) {
+    member(line, members.plain, first);
+    writeObject(line, children);
+    return false;
+  }
+  if (members.kind === MemberKind.Array) {
+    if (!mark(members.tree, serial)) return undefined;
+    first = writeValueMember(line, members.plain, node.value, first);
+    member(line, members.tree, first);
+    line.byte(OPEN_BRACKET);
+    for (let index = 0; index < children.length; index++) {
+      if (index > 0) line.byte(COMMA);
+      writeObject(line, children[index].children ?? NO_NODES);
+    }
+    line.byte(CLOSE_BRACKET);
+    return false;
+  }
+  const value = node.value;
+  first = writeValueMember(line, members.plain, value, first);
+  if (members.values !== undefined && typeof value === "number") {
+    if (!mark(members.name, serial)) return undefined;
+    member(line, members.name, first);
+    line.nullableString(members.values[value] ?? null);
+    first = false;
+  }
+  if (children.length > 0) {
+    if (!mark(members.tree, serial)) return undefined;
+    member(line, members.tree, first);
+    writeObject(line, children);
+    return false;
+  }
+  return first;
+}
+
+function member(line: ByteLine, name: MemberName, first: boolean): void {
+  line.ascii(first ? name.bytes : name.afterComma);
+}
+
+/** A member with a field value; one whose value JSON.stringify leaves out is not written. */
+function writeValueMember(line: ByteLine, name: MemberName, value: FieldValue | undefined, first: boolean): boolean {
+  if (value === undefined) return first;
+  member(line, name, first);
+  line.value(value);
+  return false;
+}
+
+const [OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, QUOTE, BACKSLASH] = Array.from("{}[],\"\\", (char) => char.charCodeAt(0));
+/** Byte strings up to this length are copied in a loop; longer ones by TypedArray.set (a call costs more than a short loop). */
 const SHORT_COPY = 16;
-/** Anything but printable ASCII without quote and backslash. */
-const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
-/** Plain Uint8Arrays throughout (a Buffer's length and elements are slower to read in a loop). */
-const utf8 = new TextEncoder();
 const LAYERS_MEMBER = utf8.encode(',"layers":');
 const LITERALS = { true: utf8.encode("true"), false: utf8.encode("false"), null: utf8.encode("null") };
 const HEX_DIGITS = utf8.encode("0123456789abcdef");
+/** JSON.stringify's short escapes of control characters (the others become \u00XX). */
+const SHORT_ESCAPES: Readonly<Record<number, number>> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+/** The most bytes one UTF-16 unit becomes in a JSON string (a lone surrogate as \udXXX). */
+const MAX_BYTES_PER_UNIT = 6;
 
 /**
  * A growing UTF-8 buffer for one line: bytes go into a plain Uint8Array with its capacity kept as a
@@ -400,29 +430,58 @@ class ByteLine {
     this.size += this.encoder.write(text, this.size, "utf8");
   }
 
-  /** A string value, quoted: printable ASCII as it is, anything else as JSON.stringify writes it. */
-  string(value: string): void {
-    if (value.length > SHORT_STRING) return this.longString(value);
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) return this.text(JSON.stringify(value));
+  /** JSON.stringify(jsonValue(value)). */
+  value(value: FieldValue): void {
+    switch (typeof value) {
+      case "number": return this.number(value);
+      case "string": return this.string(value);
+      case "boolean": return this.ascii(value ? LITERALS.true : LITERALS.false);
+      case "bigint": return this.string(value.toString());
     }
-    if (this.size + value.length + 2 > this.capacity) this.grow(value.length + 2);
+    if (value === null) return this.ascii(LITERALS.null);
+    if (value instanceof Uint8Array) return this.hex(value);
+    this.text(JSON.stringify(jsonValue(value)));
+  }
+
+  nullableString(value: string | null): void {
+    if (value === null) this.ascii(LITERALS.null);
+    else this.string(value);
+  }
+
+  /** A string as JSON.stringify writes it (its escapes, lone surrogates as \udXXX), encoded as UTF-8 here. */
+  string(value: string): void {
+    const length = value.length;
+    if (this.size + MAX_BYTES_PER_UNIT * length + 2 > this.capacity) this.grow(MAX_BYTES_PER_UNIT * length + 2);
     const buffer = this.buffer;
     let size = this.size;
     buffer[size++] = QUOTE;
-    for (let i = 0; i < value.length; i++) buffer[size++] = value.charCodeAt(i);
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code < 0x80) {
+        if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) buffer[size++] = code;
+        else size = escapeAscii(buffer, size, code);
+      } else if (code < 0x800) {
+        buffer[size++] = 0xc0 | (code >> 6);
+        buffer[size++] = 0x80 | (code & 0x3f);
+      } else if (code < 0xd800 || code > 0xdfff) {
+        buffer[size++] = 0xe0 | (code >> 12);
+        buffer[size++] = 0x80 | ((code >> 6) & 0x3f);
+        buffer[size++] = 0x80 | (code & 0x3f);
+      } else {
+        const next = i + 1 < length ? value.charCodeAt(i + 1) : 0;
+        if (code > 0xdbff || next < 0xdc00 || next > 0xdfff) size = unicodeEscape(buffer, size, code);
+        else {
+          const point = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+          buffer[size++] = 0xf0 | (point >> 18);
+          buffer[size++] = 0x80 | ((point >> 12) & 0x3f);
+          buffer[size++] = 0x80 | ((point >> 6) & 0x3f);
+          buffer[size++] = 0x80 | (point & 0x3f);
+          i++;
+        }
+      }
+    }
     buffer[size++] = QUOTE;
     this.size = size;
-  }
-
-  /** Longer strings (summaries): a regular expression finds what needs escaping, the encoder copies the rest. */
-  private longString(value: string): void {
-    if (NEEDS_ESCAPE.test(value)) return this.text(JSON.stringify(value));
-    if (this.size + value.length + 2 > this.capacity) this.grow(value.length + 2);
-    this.buffer[this.size++] = QUOTE;
-    this.size += this.encoder.write(value, this.size, "latin1");
-    this.buffer[this.size++] = QUOTE;
   }
 
   number(value: number): void {
@@ -463,96 +522,26 @@ class ByteLine {
   }
 }
 
+/** A quote, backslash or control character as JSON.stringify escapes it; returns the new size. */
+function escapeAscii(buffer: Uint8Array, size: number, code: number): number {
+  if (code === QUOTE || code === BACKSLASH) {
+    buffer[size++] = BACKSLASH;
+    buffer[size++] = code;
+    return size;
+  }
+  const short = SHORT_ESCAPES[code];
+  if (short === undefined) return unicodeEscape(buffer, size, code);
+  buffer[size++] = BACKSLASH;
+  buffer[size++] = short;
+  return size;
+}
+
+/** \uXXXX with lower-case digits. */
+function unicodeEscape(buffer: Uint8Array, size: number, code: number): number {
+  buffer[size++] = BACKSLASH;
+  buffer[size++] = 0x75;
+  for (let shift = 12; shift >= 0; shift -= 4) buffer[size++] = HEX_DIGITS[(code >> shift) & 15];
+  return size;
+}
+
 const jsonBytes = new ByteLine();
-
-/** objectText, as bytes; an object with a repeated or integer-like name is written again by objectText. */
-function writeObject(line: ByteLine, nodes: readonly TreeNode[]): void {
-  const start = line.size;
-  const serial = nextSerial();
-  line.byte(OPEN_BRACE);
-  let first = true;
-  for (const node of nodes) {
-    const written = writeMembers(line, node, first, serial);
-    if (written === undefined) {
-      line.size = start;
-      return line.text(objectText(nodes));
-    }
-    first = written;
-  }
-  line.byte(CLOSE_BRACE);
-}
-
-/** addMembers, as bytes: whether the object still has no member, or undefined when a name repeats or is integer-like. */
-function writeMembers(line: ByteLine, node: TreeNode, first: boolean, serial: number): boolean | undefined {
-  const { field } = node;
-  const members = membersOf(field);
-  if (!mark(members.plain, serial)) return undefined;
-  const children = node.children ?? NO_NODES;
-  if (members.object) {
-    member(line, members.plain, first);
-    writeObject(line, children);
-    return false;
-  }
-  if (members.array) {
-    if (!mark(members.tree, serial)) return undefined;
-    first = writeValueMember(line, members.plain, node.value, first);
-    member(line, members.tree, first);
-    line.byte(OPEN_BRACKET);
-    for (let index = 0; index < children.length; index++) {
-      if (index > 0) line.byte(COMMA);
-      writeObject(line, children[index].children ?? NO_NODES);
-    }
-    line.byte(CLOSE_BRACKET);
-    return false;
-  }
-  first = writeValueMember(line, members.plain, node.value, first);
-  if (members.values && typeof node.value === "number") {
-    if (!mark(members.name, serial)) return undefined;
-    first = writeValueMember(line, members.name, members.values[node.value] ?? null, first);
-  }
-  if (children.length > 0) {
-    if (!mark(members.tree, serial)) return undefined;
-    member(line, members.tree, first);
-    writeObject(line, children);
-    return false;
-  }
-  return first;
-}
-
-function member(line: ByteLine, name: MemberName, first: boolean): void {
-  if (!first) line.byte(COMMA);
-  line.ascii(name.bytes);
-}
-
-/** A member with a field value; one whose value JSON.stringify leaves out is not written. */
-function writeValueMember(line: ByteLine, name: MemberName, value: FieldValue | undefined, first: boolean): boolean {
-  switch (typeof value) {
-    case "number":
-      member(line, name, first);
-      line.number(value);
-      return false;
-    case "string":
-      member(line, name, first);
-      line.string(value);
-      return false;
-    case "boolean":
-      member(line, name, first);
-      line.ascii(value ? LITERALS.true : LITERALS.false);
-      return false;
-  }
-  if (value === null) {
-    member(line, name, first);
-    line.ascii(LITERALS.null);
-    return false;
-  }
-  if (value instanceof Uint8Array) {
-    member(line, name, first);
-    line.hex(value);
-    return false;
-  }
-  const text = valueText(value as FieldValue);
-  if (text === undefined) return first;
-  member(line, name, first);
-  line.text(text);
-  return false;
-}

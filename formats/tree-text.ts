@@ -3,13 +3,16 @@
 import { RecordKind } from "../capture/record.js";
 import type { Dissection } from "../dissectors/dissect.js";
 import { displayValue } from "../dissectors/describe/display.js";
-import type { ExpertItem, TreeNode } from "../dissectors/tree.js";
+import type { ExpertItem, FieldInfo, TreeNode } from "../dissectors/tree.js";
 import { escapeText } from "./escape.js";
 import { directionName } from "./record-meta.js";
 import type { Style } from "./style.js";
 import { isoTime } from "./time.js";
 
 const INDENT = "    ";
+/** Indents by depth, made as deep trees need them. */
+const indents: string[] = [];
+const indent = (depth: number): string => (indents[depth] ??= INDENT.repeat(depth));
 const kindNames: Record<number, string> = { 1: "Channel message", 2: "Ring packet", 3: "SynIC message", 100: "Ring header" };
 
 /** Wireshark's bit picture: ".... ...1" for a mask within the field's width. */
@@ -20,6 +23,18 @@ export function bitPicture(mask: number, width: number, set: boolean): string {
     bits.push(inMask ? (set ? "1" : "0") : ".");
   }
   return bits.join("").replace(/(.{4})(?=.)/g, "$1 ");
+}
+
+/** A bit field's labels with its picture, set and not set: made once per field (drawing it was a fifth of -V). */
+const bitLabels = new WeakMap<FieldInfo, { set: string; clear: string }>();
+
+function bitLabel(field: FieldInfo, set: boolean): string {
+  let labels = bitLabels.get(field);
+  if (labels === undefined) {
+    const picture = (value: boolean) => `${bitPicture(field.mask ?? 0, field.width ?? 1, value)} = ${field.label}`;
+    bitLabels.set(field, (labels = { set: picture(true), clear: picture(false) }));
+  }
+  return set ? labels.set : labels.clear;
 }
 
 function position(node: TreeNode, sourceNames: readonly string[]): string {
@@ -33,7 +48,7 @@ function nodeLine(node: TreeNode, style: Style): string {
   if (field.kind === "struct") return node.note ? `${field.label} ${node.note}` : field.label;
   if (field.kind === "array") return `${field.label}: ${String(node.value)}${node.note ? ` ${node.note}` : ""}`;
   const text = escapeText(displayValue(field, node.value));
-  const label = field.kind === "bit" ? `${bitPicture(field.mask ?? 0, field.width ?? 1, node.value === true)} = ${field.label}` : field.label;
+  const label = field.kind === "bit" ? bitLabel(field, node.value === true) : field.label;
   const line = `${label}: ${text}${node.note ? ` ${node.note}` : ""}`;
   return node.generated ? `[${line}]` : line;
 }
@@ -41,7 +56,7 @@ function nodeLine(node: TreeNode, style: Style): string {
 function treeLines(node: TreeNode, depth: number, style: Style, sourceNames: readonly string[], out: string[]): void {
   const showPosition = node.field.kind !== "protocol" && node.field.kind !== "bit" && !node.generated;
   const suffix = showPosition ? `  ${style.dim(position(node, sourceNames))}` : "";
-  out.push(`${INDENT.repeat(depth)}${nodeLine(node, style)}${suffix}`);
+  out.push(`${indent(depth)}${nodeLine(node, style)}${suffix}`);
   for (const child of node.children ?? []) treeLines(child, depth + 1, style, sourceNames, out);
 }
 

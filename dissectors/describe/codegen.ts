@@ -1,12 +1,14 @@
-// Compiles a struct's field list once into one specialised JavaScript function (new Function):
-// integers become straight-line reads with their types, sizes, masks and keys fixed in the code,
-// instead of a closure per field that looks them up on every record. Other fields (blobs, structs,
-// arrays, switches, hand-offs, computed values, options added later) are called as the closures
-// compile.ts made for them. The integer code mirrors compile.ts's compileScalar and withPlacement;
+// Compiles a struct's decoder once into specialised JavaScript (new Function): integers become
+// straight-line reads with their types, sizes, masks and keys fixed in the code, instead of a closure
+// per field that looks them up on every record, and the steps around them (scope, summary, checks,
+// pairing, effects) are written out for the description alone. Other fields (blobs, structs, arrays,
+// switches, hand-offs, computed values, options added later) are called as the closures compile.ts
+// made for them. The code mirrors compile.ts's interpretedDecoder, compileScalar and withPlacement;
 // test/dissectors/generated-code.test.ts compares both paths on every sample and hostile records.
 
 import type { FieldInfo, TreeNode } from "../tree.js";
-import type { DecodeContext } from "./compile.js";
+import type { DecodeContext, StructDecoder, StructPlan } from "./compile.js";
+import type { CompiledPairing } from "./pairing.js";
 import { bitwiseAnd, expressionCode, expressionRuntime, generationEnabled, isTrue, maskShift, type CodeConstants, type Scope } from "./expr.js";
 import { bitInfo, fieldInfo } from "./fields.js";
 import { readI64, readU64, scalarSize } from "./read.js";
@@ -14,11 +16,21 @@ import type { Field, ScalarField, ScalarType, StructDescription } from "./types.
 
 export type FieldReader = (context: DecodeContext, scope: Scope, children: TreeNode[]) => void;
 
-/** What the generated code shares with compile.ts: its readers for other fields and its problem reports. */
+/** compile.ts's readers for the fields this does not generate. */
 export interface FieldCompiler {
   fallback(field: Field): FieldReader;
+}
+
+/** What generated decoders call: the steps compile.ts shares between all descriptions. */
+export interface DecoderRuntime {
+  newScope(parent: Scope | undefined, start: number, end: number): Scope;
   malformed(context: DecodeContext, text: string, offset: number, filter?: string): void;
   outOfBytes(context: DecodeContext, scope: Scope, what: string, needed: number): void;
+  statedEnd(description: StructDescription, size: number, scope: Scope, context: DecodeContext): number;
+  applyChecks(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void;
+  applyPairing(pairing: CompiledPairing, context: DecodeContext, scope: Scope, node: TreeNode, layers: string): void;
+  applyEffects(description: StructDescription, context: DecodeContext, scope: Scope, node: TreeNode): void;
+  innerInfo(parts: readonly string[], from: number): string;
 }
 
 /** The options of each kind that the generator understands; a field with any other option falls back. */
@@ -32,7 +44,7 @@ function generated(field: Field): field is ScalarField {
 }
 
 /** A field as the generator sees it: registered at once, its code made on first use. */
-type FieldPlan =
+export type FieldPlan =
   | { generated: true; field: ScalarField; info: FieldInfo; bits: readonly FieldInfo[] }
   | { generated: false; reader: FieldReader };
 
@@ -43,40 +55,84 @@ function plan(field: ScalarField, prefix: string): FieldPlan {
   return { generated: true, field, info, bits };
 }
 
-/** Reads a struct's fields; `read` is replaced by the generated function on its first call. */
-export interface FieldSequence {
-  read: FieldReader;
+/** A struct's fields: closures in order (VMBUS_DISSECT_INTERPRET=1), or plans for generateDecoder. */
+export type StructFields = { generated: false; read: FieldReader } | { generated: true; plans: readonly FieldPlan[] };
+
+/**
+ * Registers a struct's fields in declaration order, as compile.ts does, so the registry sees the same
+ * sequence. Every description is compiled at start-up (to register its fields); JavaScript is made
+ * only for those a capture uses, on first use (generateDecoder).
+ */
+export function planFields(description: StructDescription, compiler: FieldCompiler): StructFields {
+  if (!generationEnabled) return { generated: false, read: interpreted(description.fields.map((field) => compiler.fallback(field))) };
+  return { generated: true, plans: description.fields.map((field): FieldPlan => (generated(field) ? plan(field, description.prefix) : { generated: false, reader: compiler.fallback(field) })) };
 }
 
-/** The reader of a struct's fields, in order; it stops once the context has failed (as compile.ts's loop). */
-export function compileFieldSequence(description: StructDescription, compiler: FieldCompiler): FieldSequence {
-  const inline = description.fields.map((field) => generationEnabled && generated(field));
-  if (!inline.includes(true)) return { read: interpreted(description.fields.map((field) => compiler.fallback(field))) };
-  // Fields are registered in declaration order, as compile.ts does, so the registry sees the same sequence.
-  const plans = description.fields.map((field, index): FieldPlan => (inline[index] ? plan(field as ScalarField, description.prefix) : { generated: false, reader: compiler.fallback(field) }));
-  // Every description is compiled at start-up (to register its fields); JavaScript is made only for those a capture
-  // uses, on first use, and then called directly (no stub in between).
-  const sequence: FieldSequence = {
-    read: (context, scope, children) => {
-      sequence.read = generate(description.name, plans, compiler);
-      sequence.read(context, scope, children);
-    },
-  };
-  return sequence;
-}
-
-function generate(name: string, plans: readonly FieldPlan[], compiler: FieldCompiler): FieldReader {
+/**
+ * A struct's decoder as one function of its own: the steps of compile.ts's interpretedDecoder around a
+ * reader of its fields (integers written out, other fields calling their closures). Code of its own
+ * gives every description its own type feedback: shared code saw every struct's shapes and calls.
+ */
+export function generateDecoder(plan: StructPlan, fields: readonly FieldPlan[], runtime: DecoderRuntime): StructDecoder {
   const unit = new CodeUnit();
-  const body = plans.map((entry) => (entry.generated ? fieldCode(entry, unit) : fallbackCode(entry.reader, unit)));
-  const source = `${unit.declarations()}
-return function read_${safeName(name)}(context, scope, children) {
+  const name = safeName(plan.description.name);
+  const body = fields.map((entry) => (entry.generated ? fieldCode(entry, unit) : fallbackCode(entry.reader, unit)));
+  const reader = `function read_${name}(context, scope, children) {
   if (context.failed) return;
   const view = context.view, source = context.source, state = context.session, values = scope.values;
   ${unit.temporaryDeclarations()}
 ${body.join("\n")}
-};`;
-  const runtime = { ...compiler, ...expressionRuntime, isTrue, bitwiseAnd, readU64, readI64, bitNodes };
-  return new Function("R", "K", source)(runtime, unit.constants) as FieldReader;
+}`;
+  const decoder = decoderCode(plan, `read_${name}`, unit);
+  const source = `${unit.declarations()}
+${reader}
+return ${decoder};`;
+  const R = { ...runtime, ...expressionRuntime, isTrue, bitwiseAnd, readU64, readI64, bitNodes };
+  return new Function("R", "K", source)(R, unit.constants) as StructDecoder;
+}
+
+/** interpretedDecoder's steps for one description: those it has not are left out. */
+function decoderCode(plan: StructPlan, read: string, unit: CodeUnit): string {
+  const { description } = plan;
+  const lines = [
+    `function decode_${safeName(description.name)}(context, start, end, parent, info) {`,
+    "  const scope = R.newScope(parent, start, end);",
+    "  scope.view = context.view;",
+  ];
+  if (plan.anyReadsLayers) lines.push("  const infoStart = context.info.length;");
+  if (plan.fillInfo) {
+    const summarise = plan.anyReadsLayers ? "" : "(!context.skipInfo || (context.infoWanted ?? 0) > 0) && ";
+    lines.push(`  const infoSlot = ${summarise}!context.quiet ? context.info.push("") - 1 : -1;`);
+  }
+  lines.push("  const node = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };");
+  if (description.minSize !== undefined) {
+    const minSize = unit.constant(description.minSize);
+    lines.push(`  if (end - start < ${minSize}) R.malformed(context, ${unit.constant(description.name)} + " is " + (end - start) + " bytes, shorter than its " + ${minSize} + "-byte layout", start, info.filter);`);
+  }
+  if (plan.anyReadsLayers) lines.push("  const wantsInnerInfo = context.skipInfo === true;", "  if (wantsInnerInfo) context.infoWanted = (context.infoWanted ?? 0) + 1;");
+  lines.push(`  ${read}(context, scope, node.children);`);
+  if (plan.anyReadsLayers) lines.push("  if (wantsInnerInfo) context.infoWanted--;");
+  if (description.size !== undefined) lines.push(`  if (!context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + ${unit.constant(description.size)}));`);
+  if (plan.sizeFrom) lines.push(`  if (!context.failed) scope.pos = R.statedEnd(${unit.constant(description)}, ${unit.constant(plan.sizeFrom)}(scope, context.session), scope, context);`);
+  lines.push("  node.length = scope.pos - start;");
+  const finishing = finishingCode(plan, unit);
+  if (finishing.length > 0) lines.push("  if (!context.failed) {", ...finishing, "  }");
+  if (plan.fillInfo) lines.push(`  if (infoSlot >= 0) context.info[infoSlot] = ${unit.constant(plan.fillInfo)}(node).trim();`);
+  lines.push("  return node;", "}");
+  return lines.join("\n");
+}
+
+/** Checks, pairings, effects and hooks, in interpretedDecoder's order. */
+function finishingCode(plan: StructPlan, unit: CodeUnit): string[] {
+  const { description } = plan;
+  const lines: string[] = [];
+  if (description.checks) lines.push(`    R.applyChecks(${unit.constant(description)}, context, scope, node);`);
+  plan.pairings.forEach((pairing, index) => {
+    const layers = plan.readsLayers[index] ? `R.innerInfo(context.info, infoStart + ${description.info ? 1 : 0})` : '""';
+    lines.push(`    R.applyPairing(${unit.constant(pairing)}, context, scope, node, ${layers});`);
+  });
+  if (plan.hasEffectsOrHooks) lines.push(`    R.applyEffects(${unit.constant(description)}, context, scope, node);`);
+  return lines;
 }
 
 function interpreted(readers: readonly FieldReader[]): FieldReader {

@@ -5,10 +5,10 @@ import type { ExpertItem, FieldInfo, FieldValue, TreeNode } from "../tree.js";
 import { bitwiseAnd, compileExpr, isTrue, maskShift, newScope, type Evaluator, type Scope, type StateReader } from "./expr.js";
 import { bitInfo, fieldInfo, filterOf, structInfo } from "./fields.js";
 import { bitSpan, readBits, readBlob, scalarReader, scalarSize } from "./read.js";
-import { findChild, formatInfo, infoTemplate } from "./display.js";
+import { findChild, formatInfo, infoTemplate, type ChildPosition, type FilledTemplate } from "./display.js";
 import { compileMessage, compileText, type TextEvaluator } from "./text.js";
-import { applyPairing, registerPairing } from "./pairing.js";
-import { compileFieldSequence } from "./codegen.js";
+import { applyPairing, compilePairing, type CompiledPairing } from "./pairing.js";
+import { generateDecoder, planFields, type DecoderRuntime } from "./codegen.js";
 import type {
   Pairing,
   BitsField, ComputedField, ComputedText, StructCheck,
@@ -18,10 +18,19 @@ import type {
 export interface SessionAccess extends StateReader {
   /** null unsets. */
   set(name: string, value: FieldValue): void;
-  remember(key: string, value: unknown): void;
-  recall<T>(key: string): T | undefined;
+  /** Requests awaiting their answers (pairing.ts). */
+  requests: PendingRequestStore;
   /** Two-pass analysis: the first pass notes each answered request; the second reads them back. */
   responses?: ResponseLog;
+}
+
+/** A pairing namespace's requests of one channel in one direction (pairing.ts makes the key). */
+export type RequestLane = number | string;
+
+/** Open requests by lane and id; bounded (the oldest are forgotten). */
+export interface PendingRequestStore<T = unknown> {
+  remember(lane: RequestLane, id: number, value: T): void;
+  recall(lane: RequestLane, id: number): T | undefined;
 }
 
 /** Which record answered each request, by pairing namespace and request record number. */
@@ -82,6 +91,10 @@ export interface DecodeContext {
   events?: AnalysisEvent[];
   /** While positive, structs add nothing to the summary (array elements past the first few). */
   quiet?: number;
+  /** No summary is wanted (Dissector option skipInfo): structs fill their info templates only where a pairing's `{layers}` reads them. */
+  skipInfo?: boolean;
+  /** With skipInfo: positive while decoding inside a struct whose pairing reads `{layers}`. */
+  infoWanted?: number;
 }
 
 /** A summary stays a line: an array's elements after these many add "…" instead of their own words. */
@@ -91,7 +104,7 @@ type FieldReader = (context: DecodeContext, scope: Scope, children: TreeNode[]) 
 export type StructDecoder = (context: DecodeContext, start: number, end: number, parent: Scope | undefined, node: FieldInfo) => TreeNode;
 
 const MAX_ARRAY_ELEMENTS = 1 << 16;
-const compiled = new WeakMap<StructDescription, StructDecoder>();
+const compiled = new WeakMap<StructDescription, DecoderEntry>();
 
 export function malformed(context: DecodeContext, text: string, offset: number, filter?: string): void {
   context.experts.push({ severity: "error", group: "malformed", text, offset, source: context.source, filter });
@@ -177,13 +190,13 @@ function compileBlob(field: BlobField, prefix: string): FieldReader {
 
 function compileStruct(field: StructField, prefix: string): FieldReader {
   const info = structInfo(field.struct, filterOf(field, prefix), field.label);
-  const decode = decoderFor(field.struct);
+  const decoder = entryFor(field.struct);
   const length = field.length === undefined || field.length === "rest" ? undefined : compileExpr(field.length);
   return (context, scope, children) => {
     const stated = field.length === undefined ? scope.end : scope.pos + regionLength(field.length, length, scope, context);
     if (!Number.isFinite(stated) || stated < scope.pos) return malformed(context, `${field.label}: length ${stated - scope.pos} is not valid`, scope.pos, info.filter);
     const end = Math.min(scope.end, stated);
-    const node = decode(context, scope.pos, end, scope, info);
+    const node = decoder.decode(context, scope.pos, end, scope, info);
     children.push(node);
     scope.pos = field.length === undefined ? node.offset + node.length : end;
   };
@@ -193,7 +206,7 @@ function compileArray(field: ArrayField, prefix: string): FieldReader {
   const info = fieldInfo(field, prefix);
   const elementInfo = structInfo(field.element, `${field.element.prefix}.${field.element.key ?? field.element.name.toLowerCase()}`, field.element.label ?? field.element.name);
   const count = field.count === undefined ? undefined : compileExpr(field.count);
-  const decode = decoderFor(field.element);
+  const decoder = entryFor(field.element);
   return (context, scope, children) => {
     const node = leaf(info, null, scope.pos, 0, context.source);
     node.children = [];
@@ -215,7 +228,7 @@ function compileArray(field: ArrayField, prefix: string): FieldReader {
         context.info.push("…");
         context.quiet = (context.quiet ?? 0) + 1;
       }
-      const element = decode(context, scope.pos, scope.end, scope, elementInfo);
+      const element = decoder.decode(context, scope.pos, scope.end, scope, elementInfo);
       node.children.push(element);
       scope.pos = element.offset + element.length;
       if (scope.pos <= before) break;
@@ -236,17 +249,17 @@ function compileSwitch(field: SwitchField, prefix: string): FieldReader {
     return info;
   };
   // Each case's decoder and info found once here, not looked up for every record.
-  const chosenCases = new Map<StructDescription, { decode: StructDecoder; info: FieldInfo }>();
+  const chosenCases = new Map<StructDescription, { decoder: DecoderEntry; info: FieldInfo }>();
   for (const description of [...Object.values(field.cases), ...(field.default ? [field.default] : [])]) {
     const info = infoOf(description);
-    chosenCases.set(description, { decode: decoderFor(description), info });
+    chosenCases.set(description, { decoder: entryFor(description), info });
   }
   return (context, scope, children) => {
     const key = on(scope, context.session);
     const chosen = field.cases[key] ?? field.default;
     if (!chosen) return;
-    const { decode, info } = chosenCases.get(chosen)!;
-    const node = decode(context, scope.pos, scope.end, scope, info);
+    const { decoder, info } = chosenCases.get(chosen)!;
+    const node = decoder.decode(context, scope.pos, scope.end, scope, info);
     children.push(node);
     scope.pos = node.offset + node.length;
   };
@@ -391,29 +404,77 @@ function statedEnd(description: StructDescription, size: number, scope: Scope, c
   return scope.start + size;
 }
 
-function compileDescription(description: StructDescription): StructDecoder {
-  const readFields = compileFieldSequence(description, { fallback: (field) => compileField(field, description.prefix), malformed, outOfBytes });
-  const sizeFrom = description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom);
-  const pairings: readonly Pairing[] = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing as Pairing];
-  pairings.forEach(registerPairing);
-  // Found once per description rather than for every record: whether a pairing reads `{layers}`, the filled-in summary.
-  const readsLayers = pairings.map((pairing) => pairing.text?.includes("{layers}") === true);
-  const fillInfo = description.info ? infoTemplate(description.info) : undefined;
+/**
+ * ChildPosition for a description: the child a field whose filter ends in the suffix is, when every
+ * field before it adds one child or ends the decoding (integers and arrays that are always there) or
+ * none (hand-offs). A field that may be absent without ending it (`when`, a malformed length) stops
+ * this: from there on the template searches.
+ */
+function childPosition(description: StructDescription): ChildPosition {
+  return (suffix) => {
+    let index = 0;
+    for (const field of description.fields) {
+      if (field.kind === "handoff") continue;
+      const struct = field.kind === "struct" || field.kind === "switch";
+      if (!struct && filterOf(field, description.prefix).endsWith(suffix)) return { index, field: fieldInfo(field, description.prefix) };
+      if (!((field.kind === "scalar" || field.kind === "array") && field.when === undefined && field.at === undefined)) return undefined;
+      index++;
+    }
+    return undefined;
+  };
+}
+
+/** What a struct's decoder does around reading its fields, found once per description rather than for every record. */
+export interface StructPlan {
+  description: StructDescription;
+  sizeFrom?: Evaluator;
+  pairings: readonly CompiledPairing[];
+  /** Per pairing: whether its `text` reads the inner summaries (`{layers}`). */
+  readsLayers: readonly boolean[];
+  anyReadsLayers: boolean;
+  fillInfo?: FilledTemplate;
+  /** applyEffects sets the effects' state and runs the hooks: most structs have neither. */
+  hasEffectsOrHooks: boolean;
+}
+
+function structPlan(description: StructDescription): StructPlan {
+  const position = childPosition(description);
+  const pairingSpecs: readonly Pairing[] = description.pairing === undefined ? [] : Array.isArray(description.pairing) ? description.pairing : [description.pairing as Pairing];
+  const readsLayers = pairingSpecs.map((pairing) => pairing.text?.includes("{layers}") === true);
+  return {
+    description,
+    sizeFrom: description.sizeFrom === undefined ? undefined : compileExpr(description.sizeFrom),
+    pairings: pairingSpecs.map((spec) => compilePairing(spec, position)),
+    readsLayers,
+    anyReadsLayers: readsLayers.includes(true),
+    fillInfo: description.info ? infoTemplate(description.info, position) : undefined,
+    hasEffectsOrHooks: (description.effects?.length ?? 0) > 0 || (description.hooks?.length ?? 0) > 0,
+  };
+}
+
+/**
+ * The decoder as one closure shared by all descriptions (VMBUS_DISSECT_INTERPRET=1). codegen.ts's
+ * generated decoders do the same steps, each in code of its own description.
+ */
+function interpretedDecoder(plan: StructPlan, readFields: FieldReader): StructDecoder {
+  const { description, sizeFrom, pairings, readsLayers, anyReadsLayers, fillInfo, hasEffectsOrHooks } = plan;
   // Descriptions differ in shape: reading their options here keeps those loads out of every record.
   const { minSize, size, checks } = description;
-  // applyEffects sets the effects' state and runs the hooks: most structs have neither.
-  const hasEffectsOrHooks = (description.effects?.length ?? 0) > 0 || (description.hooks?.length ?? 0) > 0;
   return (context, start, end, parent, info) => {
     const scope = newScope(parent, start, end);
     scope.view = context.view;
     const infoStart = context.info.length;
+    const summarise = !context.skipInfo || anyReadsLayers || (context.infoWanted ?? 0) > 0;
     // Reserve the summary slot first so that outer structs read before the inner ones they contain.
-    const infoSlot = fillInfo && !context.quiet ? context.info.push("") - 1 : -1;
+    const infoSlot = fillInfo && summarise && !context.quiet ? context.info.push("") - 1 : -1;
     const node: TreeNode = { field: info, value: null, offset: start, length: 0, source: context.source, children: [] };
     if (minSize !== undefined && end - start < minSize) {
       malformed(context, `${description.name} is ${end - start} bytes, shorter than its ${description.minSize}-byte layout`, start, info.filter);
     }
-    readFields.read(context, scope, node.children!);
+    const wantsInnerInfo = anyReadsLayers && context.skipInfo === true;
+    if (wantsInnerInfo) context.infoWanted = (context.infoWanted ?? 0) + 1;
+    readFields(context, scope, node.children!);
+    if (wantsInnerInfo) context.infoWanted!--;
     if (size !== undefined && !context.failed) scope.pos = Math.max(scope.pos, Math.min(end, start + size));
     if (sizeFrom && !context.failed) scope.pos = statedEnd(description, sizeFrom(scope, context.session), scope, context);
     node.length = scope.pos - start;
@@ -435,15 +496,45 @@ function compileDescription(description: StructDescription): StructDecoder {
 const innerInfo = (parts: readonly string[], from: number): string =>
   parts.slice(from).filter((part) => part !== "" && part !== "→").join(" ");
 
-/** The decoder for a description, compiled on first use and kept. */
-export function decoderFor(description: StructDescription): StructDecoder {
-  let decoder = compiled.get(description);
-  if (!decoder) {
-    decoder = compileDescription(description);
-    compiled.set(description, decoder);
-  }
-  return decoder;
+/** What generated decoders call: the steps shared by all descriptions. */
+const decoderRuntime: DecoderRuntime = { newScope, malformed, outOfBytes, statedEnd, applyChecks, applyPairing, applyEffects, innerInfo };
+
+/** A description's decoder: its fields' readers and plan made now (registering its fields); generated code on first use. */
+function compileDescription(description: StructDescription): DecoderEntry {
+  const fields = planFields(description, { fallback: (field) => compileField(field, description.prefix) });
+  const plan = structPlan(description);
+  if (fields.generated === false) return stableEntry(interpretedDecoder(plan, fields.read));
+  const entry: DecoderEntry = stableEntry((context, start, end, parent, info) => {
+    entry.decode = generateDecoder(plan, fields.plans, decoderRuntime);
+    return entry.decode(context, start, end, parent, info);
+  });
+  return entry;
 }
+
+/** A description's decoder; `decode` becomes the generated one on its first call. */
+interface DecoderEntry {
+  decode: StructDecoder;
+  /** Calls whatever `decode` is now: for callers that keep a function. */
+  readonly call: StructDecoder;
+}
+
+function stableEntry(decode: StructDecoder): DecoderEntry {
+  const entry: DecoderEntry = { decode, call: (context, start, end, parent, info) => entry.decode(context, start, end, parent, info) };
+  return entry;
+}
+
+/** A description's decoder entry, compiled on first use and kept. */
+function entryFor(description: StructDescription): DecoderEntry {
+  let entry = compiled.get(description);
+  if (!entry) {
+    entry = compileDescription(description);
+    compiled.set(description, entry);
+  }
+  return entry;
+}
+
+/** The decoder for a description. */
+export const decoderFor = (description: StructDescription): StructDecoder => entryFor(description).call;
 
 /** Registers every field of a description without decoding anything (for the field list and the plugin). */
 export function registerDescription(description: StructDescription): void {

@@ -134,8 +134,15 @@ const PLACEHOLDER = /\{([A-Za-z0-9_.]+)(?::(raw|bits|ifset|len))?\}/g;
 const MAX_CACHED_TEMPLATES = 4096;
 const templates = new Map<string, FilledTemplate>();
 
+/**
+ * Where a placeholder's field lies among a struct's children when its description fixes that (the
+ * fields before it add a known number of children): its index and field. compile.ts finds it once
+ * per description; when that child is not there at run time, the template searches as findChild does.
+ */
+export type ChildPosition = (suffix: string) => { index: number; field: FieldInfo } | undefined;
+
 /** formatInfo for one template, parsed now: for callers that fill the same template for every record. */
-export const infoTemplate = (template: string): FilledTemplate => parseTemplate(template);
+export const infoTemplate = (template: string, position?: ChildPosition): FilledTemplate => parseTemplate(template, position);
 
 /** A template parsed once into its literal parts and placeholders (the regular expression ran per call before). */
 function compiledTemplate(template: string): FilledTemplate {
@@ -148,13 +155,13 @@ function compiledTemplate(template: string): FilledTemplate {
   return filled;
 }
 
-function parseTemplate(template: string): FilledTemplate {
+function parseTemplate(template: string, position?: ChildPosition): FilledTemplate {
   const literals: string[] = [];
   const placeholders: Placeholder[] = [];
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
     literals.push(template.slice(last, match.index));
-    placeholders.push(placeholder(`.${match[1]}`, match[2]));
+    placeholders.push(placeholder(finder(`.${match[1]}`, position), match[2]));
     last = match.index! + match[0].length;
   }
   const tail = template.slice(last);
@@ -166,27 +173,40 @@ function parseTemplate(template: string): FilledTemplate {
   };
 }
 
-function placeholder(suffix: string, mode: string | undefined): Placeholder {
+type ChildFinder = (node: Pick<TreeNode, "children">) => TreeNode | undefined;
+
+/** findBySuffix, or first a look at the child where the description puts the field. */
+function finder(suffix: string, position: ChildPosition | undefined): ChildFinder {
+  const at = position?.(suffix);
+  if (at === undefined) return (node) => findBySuffix(node, suffix);
+  const { index, field } = at;
+  return (node) => {
+    const child = node.children?.[index];
+    return child !== undefined && child.field === field ? child : findBySuffix(node, suffix);
+  };
+}
+
+function placeholder(find: ChildFinder, mode: string | undefined): Placeholder {
   switch (mode) {
     case "len": return (node) => {
-      const child = findBySuffix(node, suffix);
+      const child = find(node);
       return child ? String(child.length) : "?";
     };
     case "ifset": return (node) => {
-      const child = findBySuffix(node, suffix);
+      const child = find(node);
       return child && child.value !== 0 && child.value !== false && child.value !== null ? shortValue(child.field, child.value) : "";
     };
     case "bits": return (node) => {
-      const child = findBySuffix(node, suffix);
+      const child = find(node);
       return child ? setBits(child) : "?";
     };
     case "raw": return (node) => {
-      const child = findBySuffix(node, suffix);
+      const child = find(node);
       if (!child) return "?";
       return typeof child.value === "object" ? displayValue(child.field, child.value) : String(child.value);
     };
     default: return (node) => {
-      const child = findBySuffix(node, suffix);
+      const child = find(node);
       return child ? shortValue(child.field, child.value) : "?";
     };
   }

@@ -3,8 +3,8 @@
 // pass (-2) requests show their answer, or that none came.
 
 import type { FieldInfo, FieldValue, TreeNode } from "../tree.js";
-import type { AnalysisEvent, DecodeContext, RecordFacts } from "./compile.js";
-import { formatInfo } from "./display.js";
+import type { AnalysisEvent, DecodeContext, RecordFacts, RequestLane } from "./compile.js";
+import { infoTemplate, type ChildPosition, type FilledTemplate } from "./display.js";
 import { compileExpr, type Evaluator, type Scope } from "./expr.js";
 import { lookupField, registerField } from "./fields.js";
 import type { Pairing } from "./types.js";
@@ -12,51 +12,90 @@ import type { Pairing } from "./types.js";
 interface Remembered {
   number: number;
   timestampNs?: bigint;
-  kept: Record<string, number>;
+  /** The request's pairing, whose `keep` the kept values follow. */
+  pairing: CompiledPairing;
+  kept: number[];
   text?: string;
   type: string;
   /** The record of the first answer, once one came. */
   answeredIn?: number;
 }
 
-interface CompiledPairing {
+/** A value kept for the answer, and the session key the answer's layouts read it as. */
+interface KeptValue {
+  name: string;
+  value: Evaluator;
+  stateKey: string;
+}
+
+/** A pairing with everything a record needs made once: evaluators, templates, state keys, fields. */
+export interface CompiledPairing {
   spec: Pairing;
+  namespace: string;
+  /** Small number of the namespace, for numeric request lanes. */
+  namespaceIndex: number;
   id: Evaluator;
   when?: Evaluator;
-  keep: Array<[string, Evaluator]>;
+  keep: readonly KeptValue[];
+  /** Position in `keep` by name. */
+  keptIndex: ReadonlyMap<string, number>;
+  /** Response: the kept names its layouts read (shown or state), with their session keys. */
+  stateNames: readonly { name: string; stateKey: string }[];
+  /** Request: `text` split at "{layers}", each part a template. */
+  textParts?: readonly FilledTemplate[];
+  /** Response: `say` split at "{answers}". */
+  sayParts?: readonly string[];
+  show: readonly { name: string; filter: string }[];
+  /** The fields of `show`, looked up on first use (a lookup may register every description). */
+  showFields?: readonly (FieldInfo | undefined)[];
   requestIn: FieldInfo;
   responseIn: FieldInfo;
   time: FieldInfo;
   answers: FieldInfo;
 }
 
-const cache = new WeakMap<Pairing, CompiledPairing>();
+const namespaceIndexes = new Map<string, number>();
 
 /** The generated fields every pairing namespace has (also registered by the plugin). */
 export const PAIRING_FIELD_SUFFIXES = ["request_in", "response_in", "time", "answers"] as const;
 
-function compiled(spec: Pairing): CompiledPairing {
-  let entry = cache.get(spec);
-  if (!entry) {
-    const ns = spec.namespace;
-    entry = {
-      spec, id: compileExpr(spec.id), when: spec.when === undefined ? undefined : compileExpr(spec.when),
-      keep: Object.entries(spec.keep ?? {}).map(([name, expr]) => [name, compileExpr(expr)]),
-      requestIn: registerField({ filter: `${ns}.request_in`, label: "Request in record", kind: "uint", width: 4, description: "Record number of the request this answers" }),
-      responseIn: registerField({ filter: `${ns}.response_in`, label: "Response in record", kind: "uint", width: 4, description: "Record number of the answer to this request (two-pass analysis, -2)" }),
-      time: registerField({ filter: `${ns}.time`, label: "Time since request", kind: "reltime", unit: "s", description: "Seconds between the request and this answer" }),
-      answers: registerField({ filter: `${ns}.answers`, label: "Answers", kind: "string", description: "The request this answers" }),
-    };
-    cache.set(spec, entry);
-  }
-  return entry;
+const stateKey = (namespace: string, name: string): string => `channel.${namespace}.request.${name}`;
+
+/**
+ * The pairing compiled for one struct (a spec may serve several: `text` is filled from the struct's
+ * children, `position` says where its description puts them); its generated fields are registered.
+ */
+export function compilePairing(spec: Pairing, position?: ChildPosition): CompiledPairing {
+  const ns = spec.namespace;
+  if (!namespaceIndexes.has(ns)) namespaceIndexes.set(ns, namespaceIndexes.size);
+  const keep = Object.entries(spec.keep ?? {}).map(([name, expr]) => ({ name, value: compileExpr(expr), stateKey: stateKey(ns, name) }));
+  const stateNames = [...new Set([...Object.keys(spec.show ?? {}), ...(spec.state ?? [])])].map((name) => ({ name, stateKey: stateKey(ns, name) }));
+  return {
+    spec, namespace: ns, namespaceIndex: namespaceIndexes.get(ns)!,
+    id: compileExpr(spec.id), when: spec.when === undefined ? undefined : compileExpr(spec.when),
+    keep, keptIndex: new Map(keep.map((kept, index) => [kept.name, index])), stateNames,
+    textParts: spec.text?.split("{layers}").map((part) => infoTemplate(part, position)),
+    sayParts: spec.say ? spec.say.split("{answers}") : undefined,
+    show: Object.entries(spec.show ?? {}).map(([name, filter]) => ({ name, filter })),
+    requestIn: registerField({ filter: `${ns}.request_in`, label: "Request in record", kind: "uint", width: 4, description: "Record number of the request this answers" }),
+    responseIn: registerField({ filter: `${ns}.response_in`, label: "Response in record", kind: "uint", width: 4, description: "Record number of the answer to this request (two-pass analysis, -2)" }),
+    time: registerField({ filter: `${ns}.time`, label: "Time since request", kind: "reltime", unit: "s", description: "Seconds between the request and this answer" }),
+    answers: registerField({ filter: `${ns}.answers`, label: "Answers", kind: "string", description: "The request this answers" }),
+  };
 }
 
-/** Registers the generated fields of a pairing (for the field list and the plugin). */
-export const registerPairing = (spec: Pairing): void => void compiled(spec);
+/** Namespaces, channels and directions that fit make a number; others (hostile relids) a string. */
+const NAMESPACES_IN_NUMBER = 64;
+const DIRECTIONS_IN_NUMBER = 256;
+const RELIDS_IN_NUMBER = 2 ** 32;
 
 /** Requests from one side are answered from the other; an unknown direction pairs with itself. */
-const pairKey = (ns: string, relid: number, direction: number, id: number): string => `pair:${ns}:${relid}:${direction}:${id}`;
+function lane(pairing: CompiledPairing, relid: number, direction: number): RequestLane {
+  const fits = pairing.namespaceIndex < NAMESPACES_IN_NUMBER && Number.isInteger(direction) && direction >= 0 && direction < DIRECTIONS_IN_NUMBER
+    && Number.isInteger(relid) && relid >= 0 && relid < RELIDS_IN_NUMBER;
+  if (fits) return (relid * DIRECTIONS_IN_NUMBER + direction) * NAMESPACES_IN_NUMBER + pairing.namespaceIndex;
+  return `${pairing.namespace}:${relid}:${direction}`;
+}
 const otherSide = (direction: number): number => (direction === 0 ? 1 : direction === 1 ? 0 : direction);
 
 const generated = (node: TreeNode, field: FieldInfo, value: FieldValue): TreeNode =>
@@ -69,41 +108,46 @@ function sequenceNote(context: DecodeContext, node: TreeNode, severity: "note" |
 const addEvent = (context: DecodeContext, event: AnalysisEvent): void => void context.events?.push(event);
 
 /** `layers` is the summary of the layers decoded inside the struct, for `{layers}` in `text`. */
-export function applyPairing(spec: Pairing, context: DecodeContext, scope: Scope, node: TreeNode, layers: string): void {
+export function applyPairing(pairing: CompiledPairing, context: DecodeContext, scope: Scope, node: TreeNode, layers: string): void {
   const record = context.record;
   if (!record) return;
-  const pairing = compiled(spec);
   if (pairing.when && !(pairing.when(scope, context.session) !== 0)) return;
   const id = pairing.id(scope, context.session);
   if (Number.isNaN(id)) return;
-  if (spec.role === "request") return remember(pairing, context, record, id, scope, node, layers);
+  if (pairing.spec.role === "request") return remember(pairing, context, record, id, scope, node, layers);
   answer(pairing, context, record, id, node);
 }
 
 function remember(pairing: CompiledPairing, context: DecodeContext, record: RecordFacts, id: number, scope: Scope, node: TreeNode, layers: string): void {
-  const ns = pairing.spec.namespace;
-  const key = pairKey(ns, record.relid, record.direction, id);
-  const earlier = context.session.recall<Remembered>(key);
+  const ns = pairing.namespace;
+  const requests = context.session.requests;
+  const here = lane(pairing, record.relid, record.direction);
+  const earlier = requests.recall(here, id) as Remembered | undefined;
   if (earlier && earlier.answeredIn === undefined && earlier.number < record.number) {
     sequenceNote(context, node, "warn", `${ns}: request id ${id} repeated while the request in record ${earlier.number} is unanswered`);
   }
-  const kept: Record<string, number> = Object.create(null);
-  for (const [name, value] of pairing.keep) kept[name] = value(scope, context.session);
-  // Captured text never goes through the template (a "{key}" in a capture stays as it is).
-  const text = pairing.spec.text?.split("{layers}").map((part) => formatInfo(part, node)).join(layers).trim();
+  const kept = pairing.keep.map((value) => value.value(scope, context.session));
+  const text = pairing.textParts === undefined ? undefined : requestText(pairing.textParts, node, layers);
   const type = requestType(pairing.spec, context, node);
-  context.session.remember(key, { number: record.number, timestampNs: record.timestampNs, kept, text, type } satisfies Remembered);
+  requests.remember(here, id, { number: record.number, timestampNs: record.timestampNs, pairing, kept, text, type } satisfies Remembered);
   addEvent(context, { kind: "request", namespace: ns, type });
   showResponse(pairing, context, record, node);
+}
+
+/** The request's text: its template parts filled from the struct, joined by the inner layers' summary (captured text never goes through a template). */
+function requestText(parts: readonly FilledTemplate[], node: TreeNode, layers: string): string {
+  let text = parts[0](node);
+  for (let index = 1; index < parts.length; index++) text += layers + parts[index](node);
+  return text.trim();
 }
 
 /** Second pass: where the answer is, or that none came. */
 function showResponse(pairing: CompiledPairing, context: DecodeContext, record: RecordFacts, node: TreeNode): void {
   const log = context.session.responses;
   if (!log?.complete) return;
-  const response = log.byNamespace.get(pairing.spec.namespace)?.get(record.number);
+  const response = log.byNamespace.get(pairing.namespace)?.get(record.number);
   if (response !== undefined) node.children!.push(generated(node, pairing.responseIn, response));
-  else sequenceNote(context, node, "note", `${pairing.spec.namespace}: no answer seen for this request`);
+  else sequenceNote(context, node, "note", `${pairing.namespace}: no answer seen for this request`);
 }
 
 function noteResponse(context: DecodeContext, ns: string, request: number, response: number): void {
@@ -115,11 +159,10 @@ function noteResponse(context: DecodeContext, ns: string, request: number, respo
 }
 
 function answer(pairing: CompiledPairing, context: DecodeContext, record: RecordFacts, id: number, node: TreeNode): void {
-  const ns = pairing.spec.namespace;
-  const request = context.session.recall<Remembered>(pairKey(ns, record.relid, otherSide(record.direction), id));
+  const ns = pairing.namespace;
+  const request = context.session.requests.recall(lane(pairing, record.relid, otherSide(record.direction)), id) as Remembered | undefined;
   const found = request !== undefined && request.number < record.number ? request : undefined;
-  const names = new Set([...Object.keys(found?.kept ?? {}), ...Object.keys(pairing.spec.show ?? {}), ...(pairing.spec.state ?? [])]);
-  for (const name of names) context.session.set(`channel.${ns}.request.${name}`, found?.kept[name] ?? null);
+  setRequestState(pairing, context, found);
   if (!found) return sequenceNote(context, node, "note", `${ns}: no request seen for this answer (id ${id})`);
   const seconds = found.timestampNs !== undefined && record.timestampNs !== undefined ? Number(record.timestampNs - found.timestampNs) / 1e9 : undefined;
   if (found.answeredIn !== undefined && found.answeredIn !== record.number) {
@@ -132,15 +175,36 @@ function answer(pairing: CompiledPairing, context: DecodeContext, record: Record
   showRequest(pairing, context, found, node, seconds);
 }
 
+/** The session state `channel.<namespace>.request.<name>`: what the request kept, unset for the answer's other names (all of them without a request). */
+function setRequestState(pairing: CompiledPairing, context: DecodeContext, found: Remembered | undefined): void {
+  const session = context.session;
+  const request = found?.pairing;
+  if (found && request) {
+    for (let index = 0; index < request.keep.length; index++) session.set(request.keep[index].stateKey, found.kept[index]);
+  }
+  for (const { name, stateKey } of pairing.stateNames) {
+    if (!request?.keptIndex.has(name)) session.set(stateKey, null);
+  }
+}
+
+/** What the request kept under this name (undefined when it kept none). */
+function keptValue(found: Remembered, name: string): number | undefined {
+  const index = found.pairing.keptIndex.get(name);
+  return index === undefined ? undefined : found.kept[index];
+}
+
 function showRequest(pairing: CompiledPairing, context: DecodeContext, found: Remembered, node: TreeNode, seconds: number | undefined): void {
   node.children!.push(generated(node, pairing.requestIn, found.number));
   if (seconds !== undefined) node.children!.push(generated(node, pairing.time, seconds));
   if (found.text) node.children!.push(generated(node, pairing.answers, found.text));
-  if (pairing.spec.say) context.info.push(pairing.spec.say.split("{answers}").join(found.text ?? ""));
-  for (const [name, filter] of Object.entries(pairing.spec.show ?? {})) {
-    const field = lookupField(filter);
-    if (field && !Number.isNaN(found.kept[name])) node.children!.push(generated(node, field, found.kept[name]));
-  }
+  if (pairing.sayParts) context.info.push(pairing.sayParts.join(found.text ?? ""));
+  if (pairing.show.length === 0) return;
+  const fields = (pairing.showFields ??= pairing.show.map(({ filter }) => lookupField(filter)));
+  pairing.show.forEach(({ name }, index) => {
+    const value = keptValue(found, name);
+    // A name the request did not keep is shown without a value, as before this was compiled.
+    if (fields[index] && !Number.isNaN(value)) node.children!.push(generated(node, fields[index], value as FieldValue));
+  });
 }
 
 /** The request type for statistics: a declared field found in the record, else the struct's first named value. */

@@ -136,14 +136,28 @@ describe("the JSON writer", () => {
     const field = (filter: string): TreeNode["field"] => ({ filter, label: filter, kind: "uint", width: 4 });
     const leaf = (filter: string, value: unknown): TreeNode => ({ field: field(filter), value: value as TreeNode["value"], offset: 0, length: 4, source: 0 });
     const layer = (children: TreeNode[]): TreeNode => ({ field: { filter: "test", label: "Test", kind: "protocol" }, value: null, offset: 0, length: 0, source: 0, children });
+    const struct = (filter: string, children: TreeNode[]): TreeNode => ({ field: { filter, label: filter, kind: "struct" }, value: null, offset: 0, length: 0, source: 0, children });
+    const typed = (filter: string, kind: TreeNode["field"]["kind"], value: unknown, values?: Record<number, string>): TreeNode =>
+      ({ field: { filter, label: filter, kind, values }, value: value as TreeNode["value"], offset: 0, length: 4, source: 0 });
+    const awkward = "quote\" back\\ ctl\u0001\u001f\b\t\n\f\r del\u007f é → 😀 lone\ud800 x\udc00 pair\ud83d\ude00 end\ud83d";
+    const names = { 1: "one", 2: "tw\"o → \u0002", 3: awkward };
     const cases = [
       [leaf("a.x", 1), leaf("a.y", 2), leaf("a.x", 3), leaf("a.x", undefined)],
       [leaf("a.x", undefined), leaf("a.z", Number.NaN), leaf("a.w", -0), leaf("a.v", 2n ** 70n)],
       [leaf("b.x", 1), leaf("7", 2), leaf("b.y", Uint8Array.of(1, 2))],
+      // Strings as JSON.stringify escapes them, values and the names of values.
+      [typed("c.s", "string", awkward), typed("c.e", "string", ""), typed("c.g", "guid", awkward), typed("c.n", "uint", 2, names), typed("c.m", "uint", 3, names), typed("c.u", "uint", 9, names)],
+      [typed("c.g", "guid", awkward), typed("c.n", "uint", 3, names), typed("c.m", "uint", 2, names)],
+      // A name inside a struct, then (or not) beside it.
+      [leaf("d.x", 1), struct("d.s", [leaf("d.x", 2)]), leaf("d.y", 3)],
+      [struct("d.s", [leaf("d.x", 2)]), leaf("d.x", 1)],
+      [leaf("d.x", 1), struct("d.s", [leaf("d.x", 2)]), leaf("d.x", 3)],
     ];
     for (const children of cases) {
-      const changed = { ...dissection, layers: [...dissection.layers, layer(children), layer(children)] };
-      assert.equal(recordJsonLine(changed), JSON.stringify(recordJson(changed)));
+      for (const added of [[layer(children)], [layer(children), layer(children)]]) {
+        const changed = { ...dissection, layers: [...dissection.layers, ...added] };
+        assert.equal(recordJsonLine(changed), JSON.stringify(recordJson(changed)));
+      }
     }
   });
 });
