@@ -14,6 +14,8 @@ import { displayFilter, note, openRecords, type InputOptions, type OpenedRecords
 
 export interface LoopOptions extends InputOptions {
   displayFilter?: string;
+  /** Nothing shows the Info summary (stats, -w without printing): it is not made. */
+  skipInfo?: boolean;
   /** Stop after this many selected records. */
   count?: number;
   /** -2: a first pass learns which record answers each request. */
@@ -59,7 +61,7 @@ export async function openDissection(options: LoopOptions): Promise<OpenedDissec
   const filter = displayFilter(options.displayFilter);
   const responses = options.twoPass ? await firstPass(options) : undefined;
   const opened = await openRecords(options);
-  const dissector = new Dissector({ defaultDevice: opened.device, responses });
+  const dissector = new Dissector({ defaultDevice: opened.device, responses, skipInfo: options.skipInfo });
   return {
     opened,
     dissector,
@@ -158,7 +160,7 @@ async function firstPass(options: LoopOptions): Promise<ResponseLog> {
   if (options.file === "-") throw new UsageError("-2 reads the capture twice: give a file, not standard input");
   const log: ResponseLog = { complete: false, byNamespace: new Map() };
   const opened = await openRecords({ ...options, quiet: true });
-  const dissector = new Dissector({ defaultDevice: opened.device, responses: log });
+  const dissector = new Dissector({ defaultDevice: opened.device, responses: log, skipInfo: true });
   try {
     for await (const batch of opened.batches) for (const record of batch) dissector.dissect(record);
   } catch (error) {

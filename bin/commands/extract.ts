@@ -48,7 +48,7 @@ class FrameWriter {
 }
 
 export async function runExtractEthernet(options: ExtractOptions): Promise<number> {
-  const input = await openDissection({ ...options, progress: options.output !== "-" || !process.stdout.isTTY });
+  const input = await openDissection({ ...options, progress: options.output !== "-" || !process.stdout.isTTY, skipInfo: true });
   const writer = await PcapngWriter.create(options.output, { userAppl: userAppl() });
   const frames = new FrameWriter(writer);
   let result: LoopResult;

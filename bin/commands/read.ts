@@ -69,10 +69,11 @@ function writeUndissected(input: OpenedDissection, writer: RecordPcapngWriter): 
 export async function runRead(options: ReadOptions): Promise<number> {
   // Progress only when records do not go to the terminal that would show it.
   const progress = !((!options.write || options.print || options.write === "-") && process.stdout.isTTY);
-  const input = await openDissection({ ...options, progress });
+  const printing = !options.write || options.print === true;
+  const input = await openDissection({ ...options, progress, skipInfo: !printing });
   const out = new LineOutput();
   const writer = options.write ? await RecordPcapngWriter.create(options.write, { userAppl: userAppl(), linkType: options.linkType }) : undefined;
-  const printer = options.write && !options.print ? undefined : new RecordPrinter(options, out, makeStyle(options.color));
+  const printer = printing ? new RecordPrinter(options, out, makeStyle(options.color)) : undefined;
   let result: LoopResult;
   try {
     if (writer && !printer && !needsTrees(options)) result = await writeUndissected(input, writer);

@@ -25,7 +25,7 @@ export async function runStats(options: StatsOptions): Promise<number> {
   if (options.intervalSeconds !== undefined && !(options.intervalSeconds > 0)) throw new UsageError("--interval must be a positive number of seconds");
   const kind = options.plot === undefined ? undefined : plotKind(options.plot);
   const statistics = new TrafficStatistics({ intervalSeconds: options.intervalSeconds });
-  const input = await openDissection({ ...options, progress: true });
+  const input = await openDissection({ ...options, progress: true, skipInfo: true });
   const result = await input.run((dissection) => statistics.add(dissection));
   await result.opened.close();
   const report = statistics.report();
