@@ -29,7 +29,7 @@ export function vmbusDissect(args: string[], options: { input?: string | Buffer;
 export function tool(name: "tshark" | "capinfos" | "jq" | "editcap", args: string[], input?: string): Run {
   const result = spawnSync(name, args, { encoding: "utf8", input, maxBuffer: 1 << 28 });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-    throw new Error(`${name} is required by the tests: apt-get install tshark jq (see .ci/run)`);
+    throw new Error(`${name} is required by the tests: apt-get install tshark jq chromium (see .ci/run)`);
   }
   return done(result);
 }
