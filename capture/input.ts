@@ -43,6 +43,7 @@ const CHUNK_SIZE = 1 << 20;
 const MINIMUM_READ = 64 * 1024;
 /** Room before read-ahead bytes for the unconsumed end of the chunk before them (most often part of one block). */
 const HEADROOM = 64 * 1024;
+const AHEAD_CHUNK_LENGTH = HEADROOM + CHUNK_SIZE;
 
 /** Where the bytes come from: fills target from the current source position, 0 at end. */
 interface ByteSource {
@@ -58,9 +59,22 @@ interface ByteSource {
 /** A chunk read ahead: HEADROOM free bytes, then count bytes; or the error reading it. */
 type AheadRead = { read: true; bytes: Uint8Array; count: number } | { read: false; error: unknown };
 
-export async function openInput(name: string): Promise<CaptureInput> {
+export interface InputOptions {
+  /**
+   * The consumer is done with a batch's records (and every view into them) once it asks for the
+   * next batch: chunks behind the current one may then be read into again. Without this, each
+   * chunk is new memory, freed only when the garbage collector gets to it: dead chunks pile up to
+   * tens of MB between collections (V8 starts one for external memory only past 64 MB).
+   */
+  reuseChunks?: boolean;
+}
+
+/** A test switch: chunks are overwritten with this byte when retired, so that a view kept past its batch reads garbage. */
+const RETIRED_CHUNK_FILL = process.env.VMBUS_DISSECT_POISON_RETIRED_CHUNKS === "1" ? 0xee : undefined;
+
+export async function openInput(name: string, options: InputOptions = {}): Promise<CaptureInput> {
   const source = name === "-" ? standardInputSource() : await fileSource(name);
-  return new BufferedInput(name, source);
+  return new BufferedInput(name, source, options.reuseChunks === true);
 }
 
 async function fileSource(name: string): Promise<ByteSource> {
@@ -120,10 +134,14 @@ class BufferedInput implements CaptureInput {
   end = 0;
   ended = false;
   private ahead?: Promise<AheadRead>;
+  /** reuseChunks: chunks left behind since the last fill, and those free to read into. */
+  private readonly retired: Uint8Array[] = [];
+  private readonly spares: Uint8Array[] = [];
 
   constructor(
     readonly name: string,
     private readonly source: ByteSource,
+    private readonly reuseChunks: boolean,
   ) {
     this.size = source.size;
   }
@@ -133,6 +151,8 @@ class BufferedInput implements CaptureInput {
   }
 
   async fill(wanted: number): Promise<void> {
+    // The consumer asks for more: the records of chunks left behind are done with.
+    if (this.retired.length > 0) this.spares.push(...this.retired.splice(0));
     while (this.buffered < wanted && !this.ended) {
       if (this.ahead) {
         await this.takeAhead(wanted);
@@ -149,7 +169,7 @@ class BufferedInput implements CaptureInput {
 
   /** Reads the next chunk in the background while the reader parses this one. */
   private readAhead(): Promise<AheadRead> {
-    const bytes = new Uint8Array(HEADROOM + CHUNK_SIZE);
+    const bytes = this.spares.pop() ?? new Uint8Array(AHEAD_CHUNK_LENGTH);
     return this.source.readInto(bytes, HEADROOM, CHUNK_SIZE).then(
       (count): AheadRead => ({ read: true, bytes, count }),
       (error: unknown): AheadRead => ({ read: false, error }),
@@ -169,6 +189,7 @@ class BufferedInput implements CaptureInput {
     const kept = this.buffered;
     if (kept <= HEADROOM) {
       bytes.set(this.chunk.subarray(this.start, this.end), HEADROOM - kept);
+      this.retire(this.chunk);
       this.chunk = bytes;
       this.chunkView = new DataView(bytes.buffer);
       this.start = HEADROOM - kept;
@@ -186,8 +207,16 @@ class BufferedInput implements CaptureInput {
     next.set(this.chunk.subarray(this.start, this.end));
     this.end -= this.start;
     this.start = 0;
+    this.retire(this.chunk);
     this.chunk = next;
     this.chunkView = new DataView(next.buffer);
+  }
+
+  /** A chunk no longer read from: read into again after the next fill (reuseChunks; only chunks of the read-ahead size). */
+  private retire(chunk: Uint8Array): void {
+    if (!this.reuseChunks || chunk.length !== AHEAD_CHUNK_LENGTH) return;
+    if (RETIRED_CHUNK_FILL !== undefined) chunk.fill(RETIRED_CHUNK_FILL);
+    this.retired.push(chunk);
   }
 
   /** Room for wanted bytes, but not much more than the input can deliver: without a known size a length field proves nothing, so chunks grow with what arrives. */

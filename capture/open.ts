@@ -14,6 +14,8 @@ export interface OpenOptions extends Omit<RingDumpOptions, "file" | "memory"> {
   recvBufferFile?: string;
   guestMemoryFile?: string;
   vmbusLinkTypes?: ReadonlySet<number>;
+  /** The consumer is done with each batch of records when it asks for the next one (see InputOptions). */
+  reuseChunks?: boolean;
 }
 
 export interface OpenedCapture {
@@ -62,7 +64,7 @@ async function openRingDump(input: CaptureInput, options: OpenOptions, stats: Re
 }
 
 export async function openCapture(name: string, options: OpenOptions = {}): Promise<OpenedCapture> {
-  const input = await openInput(name);
+  const input = await openInput(name, { reuseChunks: options.reuseChunks });
   try {
     return await openFormat(input, options);
   } catch (error) {

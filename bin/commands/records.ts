@@ -34,7 +34,7 @@ export interface InputOptions {
 export interface OpenedRecords {
   capture: OpenedCapture;
   device?: DeviceClass;
-  /** The records, labelled, in batches (read once). */
+  /** The records, labelled, in batches (read once); a batch's records are valid until the next batch is asked for. */
   batches: RecordBatches;
   close(): Promise<void>;
 }
@@ -108,6 +108,8 @@ export async function openRecords(options: InputOptions): Promise<OpenedRecords>
     history: options.history, pageSize: options.pageSize, layout: options.layout, secondRingPage: options.secondRingPage,
     recvBufferFile: options.recvBuffer, guestMemoryFile: options.guestMemory, direction: capturedDirection(options),
     vmbusLinkTypes: new Set([147, options.linkType]),
+    // Every command is done with a batch before it asks for the next: nothing keeps views into records.
+    reuseChunks: true,
   });
   for (const text of capture.notes) say(text);
   const fromRingDump = capture.format === "ring dump";
