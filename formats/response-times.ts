@@ -16,7 +16,8 @@ export interface ResponseTimeSummary {
   approximate: boolean;
 }
 
-const EXACT_LIMIT = 65536;
+/** Past this many answers the histogram takes over: 8 KB of exact values per request type at most (a capture may have thousands of types). */
+const EXACT_LIMIT = 1024;
 /** Bucket k holds times in [FLOOR × GROWTH^k, FLOOR × GROWTH^(k+1)). */
 const GROWTH = 1.01;
 const FLOOR_S = 1e-9;
