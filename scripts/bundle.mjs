@@ -38,7 +38,7 @@ function trainCodeCache(bundlePath, cachePath) {
   const sample = join(root, "samples", "network.pcapng");
   const trainer = join(root, "scripts", "train-code-cache.mjs");
   const installedName = join(bin, "vmbus-dissect.cjs");
-  // V8 refuses a cache made under other flags: none here, as when the CLI is run.
+  // V8 refuses a cache made under other flags: only the launcher's (scripts/v8-flags.mjs), which the trainer sets as the launcher does.
   const run = spawnSync(process.execPath, [trainer, bundlePath, installedName, cachePath, "--", sample], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_OPTIONS: "" } });
   if (run.status !== 0) throw new Error(`the code cache run failed with status ${run.status ?? run.signal}`);
 }
@@ -64,6 +64,7 @@ const staging = join(dist, `.build-${process.pid}`);
 mkdirSync(staging, { recursive: true });
 writeFileSync(join(staging, "vmbus-dissect.cjs"), source);
 copyFileSync(join(root, "scripts", "launcher.mjs"), join(staging, "vmbus-dissect.js"));
+copyFileSync(join(root, "scripts", "v8-flags.mjs"), join(staging, "v8-flags.mjs"));
 chmodSync(join(staging, "vmbus-dissect.js"), 0o755);
 trainCodeCache(join(staging, "vmbus-dissect.cjs"), join(staging, `vmbus-dissect.${id}.code-cache`));
 for (const name of readdirSync(dist)) if (name !== "bin" && !name.startsWith(".build-")) rmSync(join(dist, name), { recursive: true, force: true });

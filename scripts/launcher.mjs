@@ -9,6 +9,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
+import { setV8Flags } from "./v8-flags.mjs";
+
+setV8Flags();
 
 const bundlePath = fileURLToPath(new URL("vmbus-dissect.cjs", import.meta.url));
 const source = readFileSync(bundlePath, "utf8");

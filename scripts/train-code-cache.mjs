@@ -6,6 +6,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Script } from "node:vm";
+import { setV8Flags } from "./v8-flags.mjs";
+
+// The launcher's flags: V8 takes a cache only under the flags it was made with.
+setV8Flags();
 
 const [bundlePath, installedName, cachePath, separator, ...cliArguments] = process.argv.slice(2);
 if (separator !== "--") throw new Error("usage: train-code-cache.mjs BUNDLE INSTALLED-NAME CACHE -- CLI-ARGUMENTS...");
