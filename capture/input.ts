@@ -294,12 +294,17 @@ export interface BufferedReader {
 }
 
 /** A reader's records in batches (a promise per batch, not per record); the records before a failure come before it. */
-export async function* recordBatches(input: CaptureInput, reader: BufferedReader): AsyncGenerator<VmbusRecord[]> {
+export function recordBatches(input: CaptureInput, reader: BufferedReader): AsyncGenerator<VmbusRecord[]> {
+  return bufferedBatches(input, (): VmbusRecord[] => [], (batch) => reader.readBuffered(batch));
+}
+
+/** recordBatches for any kind of batch: read fills a batch as readBuffered does. */
+export async function* bufferedBatches<Batch extends { readonly length: number }>(input: CaptureInput, newBatch: () => Batch, read: (batch: Batch) => number): AsyncGenerator<Batch> {
   for (;;) {
-    const batch: VmbusRecord[] = [];
+    const batch = newBatch();
     let needed: number;
     try {
-      needed = reader.readBuffered(batch);
+      needed = read(batch);
     } catch (error) {
       if (batch.length > 0) yield batch;
       throw error;

@@ -3,7 +3,8 @@
 import { chooseFormat } from "./detect.js";
 import { openInput, recordBatches, type CaptureInput } from "./input.js";
 import { readPcapBatches } from "./pcap-reader.js";
-import { newReaderStats, readPcapngBatches, type ReaderStats } from "./pcapng-reader.js";
+import type { CopyCondition, PacketBatch } from "./packet-batch.js";
+import { newReaderStats, readPcapngBatches, readPcapngPacketBatches, type ReaderStats } from "./pcapng-reader.js";
 import { CaptureError, eachRecord, type RecordBatches, type VmbusRecord } from "./record.js";
 import { describeRingLayout, fileRandomAccess, readRingDump, type RandomAccess, type RingDumpOptions } from "./ring-reader.js";
 
@@ -23,6 +24,8 @@ export interface OpenedCapture {
   /** The records in batches; `records` is the same sequence one by one (read one of the two, once). */
   batches: RecordBatches;
   records: AsyncIterable<VmbusRecord>;
+  /** pcapng: the same sequence with the packets that meet the condition as copies (read one of the three, once). */
+  packetBatches?: (copy: CopyCondition) => AsyncIterable<PacketBatch>;
   /** What the reader chose and why (ring layout), for the user. */
   notes: string[];
   stats: ReaderStats;
@@ -79,5 +82,6 @@ async function openFormat(input: CaptureInput, options: OpenOptions): Promise<Op
   if (format === "unknown") return openRingDump(input, options, stats);
   const readerOptions = { vmbusLinkTypes: options.vmbusLinkTypes, stats };
   const batches = format === "pcapng" ? readPcapngBatches(input, readerOptions) : readPcapBatches(input, readerOptions);
-  return { format, batches, records: eachRecord(batches), notes: [], stats, size: input.size, close: () => input.close() };
+  const packetBatches = format === "pcapng" ? (copy: CopyCondition) => readPcapngPacketBatches(input, copy, readerOptions) : undefined;
+  return { format, batches, records: eachRecord(batches), packetBatches, notes: [], stats, size: input.size, close: () => input.close() };
 }

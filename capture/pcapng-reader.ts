@@ -1,9 +1,10 @@
 // pcapng reader (IETF pcapng draft): every section, either byte order, SHB/IDB/EPB/SPB/obsolete
 // packet blocks; other blocks are skipped. VMBus link types become VmbusRecords.
 import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
-import { BATCH_SIZE, recordBatches, type BufferedReader, type CaptureInput } from "./input.js";
+import { BATCH_SIZE, bufferedBatches, recordBatches, type BufferedReader, type CaptureInput } from "./input.js";
+import { PacketBatch, type CopyCondition } from "./packet-batch.js";
 import { CaptureError, Direction, eachRecord, type VmbusRecord } from "./record.js";
-import { vmbusRecordFromPacket, type CapturedPacket } from "./vmbus-pseudo-header.js";
+import { copyableDirection, PSEUDO_HEADER_LENGTH, vmbusRecordFromPacket, type CapturedPacket } from "./vmbus-pseudo-header.js";
 
 export const DEFAULT_VMBUS_LINK_TYPES: ReadonlySet<number> = new Set([147]);
 
@@ -107,6 +108,13 @@ export function readPcapngBatches(input: CaptureInput, options: CaptureReadOptio
   return recordBatches(input, new PcapngReader(input, options));
 }
 
+/** The same in batches where the packets that meet the condition are copies, not records (PacketBatch). */
+export function readPcapngPacketBatches(input: CaptureInput, copy: CopyCondition, options: CaptureReadOptions = {}): AsyncGenerator<PacketBatch> {
+  const reader = new PcapngReader(input, options);
+  const batch = new PacketBatch();
+  return bufferedBatches(input, () => batch, (into) => reader.readBufferedPackets(into, copy));
+}
+
 class PcapngReader implements BufferedReader {
   private littleEndian?: boolean;
   private interfaces: Interface[] = [];
@@ -132,6 +140,24 @@ class PcapngReader implements BufferedReader {
   }
 
   readBuffered(batch: VmbusRecord[]): number {
+    return this.readBlocks(batch, (block) => {
+      const record = this.handle(block);
+      if (record) batch.push(record);
+    });
+  }
+
+  /** readBuffered, with the packets that meet the condition as copies. */
+  readBufferedPackets(batch: PacketBatch, copy: CopyCondition): number {
+    batch.start(this.input.chunk);
+    return this.readBlocks(batch, (block) => {
+      if (block.type === BlockType.EnhancedPacket && this.copyPacket(block, batch, copy)) return;
+      const record = this.handle(block);
+      if (record) batch.addRecord(record);
+    });
+  }
+
+  /** Hands each complete buffered block to take until the batch is full; returns what readBuffered does. */
+  private readBlocks(batch: { readonly length: number }, take: (block: Block) => void): number {
     const input = this.input;
     while (batch.length < BATCH_SIZE) {
       const available = input.end - input.start;
@@ -142,11 +168,33 @@ class PcapngReader implements BufferedReader {
         if (!input.ended) return totalLength;
         this.fail(input.position, `file ends inside a block of ${totalLength} bytes (${available} present)`);
       }
-      const record = this.handle(this.frameBlock(totalLength));
+      take(this.frameBlock(totalLength));
       input.consume(totalLength);
-      if (record) batch.push(record);
     }
     return BLOCK_HEADER_PEEK;
+  }
+
+  /**
+   * Adds the EPB to the batch as a copy when its packet is one the writer would write back as it is
+   * (copyableDirection), in the output's timestamp units, without comments, and one the consumer
+   * copies; false leaves it to handle (which frames it again: rare).
+   */
+  private copyPacket(block: Block, batch: PacketBatch, copy: CopyCondition): boolean {
+    const framing = this.enhancedPacket(block);
+    const networkInterface = this.interfaceOf(block, framing.interfaceId);
+    if (!this.vmbusLinkTypes.has(networkInterface.linkType) || !networkInterface.clock.countsIn(copy.tsresol)) return false;
+    const options = this.packetOptions.read(block, framing.optionsStart);
+    if (options.comments.length > 0) return false;
+    const { bytes } = block;
+    const { dataStart, capturedLength } = framing;
+    const direction = copyableDirection(bytes, dataStart, capturedLength, options.direction);
+    if (direction < 0) return false;
+    const kind = bytes[dataStart + 4];
+    const relid = block.view.getUint32(dataStart + 8, true);
+    if (!copy.copies(kind, relid, bytes, dataStart + PSEUDO_HEADER_LENGTH, dataStart + capturedLength)) return false;
+    this.recordCount++;
+    batch.addCopy(block.offset, dataStart, capturedLength, framing.originalLength, framing.timestampHigh, framing.timestampLow, direction, kind, relid);
+    return true;
   }
 
   /** The block's total length, checked against what the input can hold. */
@@ -451,6 +499,8 @@ function directionOfFlags(direction: number): Direction | undefined {
  */
 class TimestampClock {
   private readonly toNs: (units: bigint) => bigint;
+  /** if_tsresol as the file gives it, when there is no if_tsoffset; undefined with one. */
+  private readonly plainResolution?: number;
   /** Nanoseconds per unit when units convert by multiplication and low × factor stays below 2^53. */
   private readonly smallFactor?: number;
   private cachedHigh = -1;
@@ -461,6 +511,7 @@ class TimestampClock {
     const offsetOption = options.find((option) => option.code === OptionCode.TimestampOffset && option.value.byteLength >= 8);
     const offsetNs = offsetOption ? offsetOption.value.getBigInt64(0, littleEndian) * 1_000_000_000n : 0n;
     const resolutionByte = resolution ? resolution.value.getUint8(0) : 6;
+    if (offsetNs === 0n) this.plainResolution = resolutionByte;
     const exponent = BigInt(resolutionByte & 0x7f);
     if ((resolutionByte & 0x80) !== 0) {
       this.toNs = (units) => (units * 1_000_000_000n) / (1n << exponent) + offsetNs;
@@ -472,6 +523,11 @@ class TimestampClock {
       const divisor = 10n ** (exponent - 9n);
       this.toNs = (units) => units / divisor + offsetNs;
     }
+  }
+
+  /** Whether the EPB's timestamp units are those of a writer with this if_tsresol (a power of ten). */
+  countsIn(tsresol: number): boolean {
+    return this.plainResolution === tsresol;
   }
 
   nanoseconds(high: number, low: number): bigint {

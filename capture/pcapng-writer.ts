@@ -3,6 +3,7 @@ import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } fr
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { PacketBatch } from "./packet-batch.js";
 import { Direction, RecordKind, type VmbusRecord } from "./record.js";
 import { encodeVmbusRecordInto, vmbusFrameLength } from "./vmbus-pseudo-header.js";
 
@@ -112,7 +113,8 @@ export class PcapngWriter {
     originalLength = data.length,
     options: PacketOptions = {},
   ): Promise<void> {
-    const dataStart = this.appendEnhancedPacket(interfaceId, timestampNs, data.length, originalLength, options.direction, options.comments);
+    const units = this.timestamps.of(timestampNs);
+    const dataStart = this.appendEnhancedPacket(interfaceId, units.high, units.low, data.length, originalLength, options.direction, options.comments);
     this.current.bytes.set(data, dataStart);
     if (this.full) await this.flush();
   }
@@ -132,8 +134,22 @@ export class PcapngWriter {
     // Encoding costs less than finding and checking the packet a record was read from (the bytes are the same).
     const length = vmbusFrameLength(record);
     const missing = Math.max(0, (record.originalLength ?? 0) - record.payload.length);
-    const dataStart = this.appendEnhancedPacket(interfaceId, record.timestampNs, length, length + missing, record.direction, record.comments);
+    const units = this.timestamps.of(record.timestampNs);
+    const dataStart = this.appendEnhancedPacket(interfaceId, units.high, units.low, length, length + missing, record.direction, record.comments);
     encodeVmbusRecordInto(record, this.current.bytes, this.current.view, dataStart);
+  }
+
+  /** Packet index of the batch, a copy (its timestamp already in this writer's units), as appendVmbusRecord would write its record. */
+  appendCopiedPacket(interfaceId: number, batch: PacketBatch, index: number): void {
+    const start = batch.dataStart[index];
+    const length = batch.dataLength[index];
+    const dataStart = this.appendEnhancedPacket(interfaceId, batch.timestampHigh[index], batch.timestampLow[index], length, batch.originalLength[index], batch.direction[index], undefined);
+    this.current.bytes.set(batch.bytes.subarray(start, start + length), dataStart);
+  }
+
+  /** if_tsresol of every interface this writer adds. */
+  get timestampResolution(): number {
+    return this.tsresol;
   }
 
   /** Sends what is buffered to the sink; the write goes on while records fill the other buffer. */
@@ -182,7 +198,8 @@ export class PcapngWriter {
    */
   private appendEnhancedPacket(
     interfaceId: number,
-    timestampNs: bigint | undefined,
+    timestampHigh: number,
+    timestampLow: number,
     dataLength: number,
     originalLength: number,
     direction: Direction | undefined,
@@ -194,10 +211,9 @@ export class PcapngWriter {
     if (comments !== undefined) for (const comment of comments) optionsBound += 4 + paddedTo4(3 * comment.length) + END_OF_OPTIONS_LENGTH;
     const start = this.beginBlock(BlockType.EnhancedPacket, 20 + paddedTo4(dataLength) + optionsBound);
     const { bytes, view } = this.current;
-    const units = this.timestamps.of(timestampNs);
     view.setUint32(start + 8, interfaceId, true);
-    view.setUint32(start + 12, units.high, true);
-    view.setUint32(start + 16, units.low, true);
+    view.setUint32(start + 12, timestampHigh, true);
+    view.setUint32(start + 16, timestampLow, true);
     view.setUint32(start + 20, dataLength, true);
     view.setUint32(start + 24, Math.max(originalLength, dataLength), true);
     const dataStart = start + 28;

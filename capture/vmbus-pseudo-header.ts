@@ -123,6 +123,41 @@ function chunkMatches(chunk: AttachedChunk, frame: Uint8Array, offset: number, f
   return true;
 }
 
+/**
+ * The direction of the record the reader makes of this packet (bytes[at, at + length), its framing
+ * said framingDirection), when the encoder writes that record back as exactly these bytes; -1 when
+ * it would not (a longer header, reserved bits, chunks laid out otherwise, an undefined kind).
+ * What this accepts may be copied instead of decoded.
+ */
+export function copyableDirection(bytes: Uint8Array, at: number, length: number, framingDirection: Direction | undefined): number {
+  if (length < PSEUDO_HEADER_LENGTH || bytes[at] !== PSEUDO_HEADER_VERSION || u16At(bytes, at + 2) !== PSEUDO_HEADER_LENGTH) return -1;
+  const kind = bytes[at + 4];
+  if ((kind !== RecordKind.RingPacket && kind !== RecordKind.ChannelMessage && kind !== RecordKind.SynicMessage) || bytes[at + 6] !== 0 || bytes[at + 7] !== 0) return -1;
+  // Attached data is read from ring packets only; on other kinds the encoder clears the flag.
+  if ((bytes[at + 5] & RecordFlags.AttachedData) !== 0 && (kind !== RecordKind.RingPacket || !chunksAsEncoded(bytes, at + PSEUDO_HEADER_LENGTH, at + length))) return -1;
+  const direction = bytes[at + 1];
+  if (direction === Direction.GuestToHost || direction === Direction.HostToGuest) return direction;
+  // Unknown is replaced by the framing's direction, which the encoder then writes.
+  return direction === Direction.Unknown && framingDirection === undefined ? direction : -1;
+}
+
+/** Whether the body's chunks (after its len8 x 8 bytes) are at least one, each exactly as encodeChunk writes it, up to the end. */
+function chunksAsEncoded(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 8) return false;
+  let offset = start + u16At(bytes, start + 4) * 8;
+  // No chunk after the packet: the encoder clears the flag.
+  if (offset >= end) return false;
+  while (offset < end) {
+    if (end - offset < CHUNK_HEADER_LENGTH || bytes[offset + 1] !== 0) return false;
+    const dataEnd = offset + CHUNK_HEADER_LENGTH + u32At(bytes, offset + 8);
+    const next = offset + CHUNK_HEADER_LENGTH + paddedTo4(u32At(bytes, offset + 8));
+    if (next > end) return false;
+    for (let padding = dataEnd; padding < next; padding++) if (bytes[padding] !== 0) return false;
+    offset = next;
+  }
+  return true;
+}
+
 /** Chunks alone, as they follow a packet. */
 export function encodeAttachedChunks(chunks: AttachedChunk[]): Uint8Array {
   const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + encodedChunkLength(chunk), 0));

@@ -50,13 +50,15 @@ const SYNIC_CHANNEL_MESSAGE = { type: 1, at: 16 };
 const MAX_REMEMBERED_OFFERS = 4096;
 
 /** False only when the record surely is no offer; one too short to tell is dissected. */
-function mayBeOffer(record: VmbusRecord): boolean {
-  const { kind, payload } = record;
+const mayBeOffer = (record: VmbusRecord): boolean => mayBeOfferAt(record.kind, record.payload, 0, record.payload.length);
+
+/** mayBeOffer for a record of this kind whose payload is bytes[start, end). */
+function mayBeOfferAt(kind: RecordKind, bytes: Uint8Array, start: number, end: number): boolean {
   const at = kind === RecordKind.ChannelMessage ? 0 : kind === RecordKind.SynicMessage ? SYNIC_CHANNEL_MESSAGE.at : -1;
   if (at < 0) return false;
-  if (payload.length < at + 4) return true;
-  if (kind === RecordKind.SynicMessage && u32At(payload, 0) !== SYNIC_CHANNEL_MESSAGE.type) return false;
-  return offerMessages.has(u32At(payload, at));
+  if (end - start < at + 4) return true;
+  if (kind === RecordKind.SynicMessage && u32At(bytes, start) !== SYNIC_CHANNEL_MESSAGE.type) return false;
+  return offerMessages.has(u32At(bytes, start + at));
 }
 
 const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
@@ -301,6 +303,11 @@ export class Dissector {
   /** What names a record's channel (device, class GUID, offer), from what the session learned so far, without decoding the record. */
   channelFacts(record: VmbusRecord): ChannelFacts {
     return { device: this.deviceOf(record), classGuid: this.classGuidOf(record), channel: this.session.channels.get(record.relid) };
+  }
+
+  /** Whether learnChannels would learn from a record of this kind whose payload is bytes[start, end): one that does not may skip it. */
+  teachesChannels(kind: RecordKind, bytes: Uint8Array, start: number, end: number): boolean {
+    return mayBeOfferAt(kind, bytes, start, end);
   }
 
   /**

@@ -1,6 +1,7 @@
 // -w: records to pcapng per the capture contract: one interface per channel (if_name vmbus/<relid>,
 // if_description naming the device class and instance), direction in epb_flags, attached data kept.
 
+import type { PacketBatch } from "../capture/packet-batch.js";
 import { PcapngWriter } from "../capture/pcapng-writer.js";
 import { RecordKind, type VmbusRecord } from "../capture/record.js";
 import type { ChannelFacts, Dissection } from "../dissectors/dissect.js";
@@ -8,6 +9,7 @@ import type { ChannelFacts, Dissection } from "../dissectors/dissect.js";
 export const LINKTYPE_VMBUS_DEFAULT = 147;
 /** Channel messages and SynIC messages share the "vmbus" interface. */
 const CONTROL = -1;
+const interfaceKey = (kind: RecordKind, relid: number): number => (kind === RecordKind.RingPacket ? relid : CONTROL);
 
 export interface RecordWriterOptions {
   userAppl: string;
@@ -49,7 +51,7 @@ export class RecordPcapngWriter {
 
   private interfaceFor(record: VmbusRecord, factsOf: ChannelFactsOf): number {
     const isPacket = record.kind === RecordKind.RingPacket;
-    const key = isPacket ? record.relid : CONTROL;
+    const key = interfaceKey(record.kind, record.relid);
     let id = this.interfaces.get(key);
     if (id === undefined) {
       const name = isPacket ? `vmbus/${key}` : "vmbus";
@@ -72,6 +74,22 @@ export class RecordPcapngWriter {
       return;
     }
     this.writer.appendVmbusRecord(this.interfaceFor(record, factsOf), record);
+    this.written++;
+  }
+
+  /** The if_tsresol of what this writes: copies must be in these units. */
+  get timestampResolution(): number {
+    return this.writer.timestampResolution;
+  }
+
+  /** Whether a packet of this kind and channel can go as a copy: its interface exists (named from an earlier record). */
+  hasInterfaceFor(kind: RecordKind, relid: number): boolean {
+    return this.interfaces.has(interfaceKey(kind, relid));
+  }
+
+  /** Packet index of the batch, a copy whose interface exists (flush when `full`). */
+  addCopy(batch: PacketBatch, index: number): void {
+    this.writer.appendCopiedPacket(this.interfaces.get(interfaceKey(batch.kind[index], batch.relid[index]))!, batch, index);
     this.written++;
   }
 

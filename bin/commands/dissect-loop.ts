@@ -3,6 +3,7 @@
 // output, show progress on a terminal, and with -2 read the capture twice (answers on requests).
 // Outputs that need no trees (-w alone) visit the records undissected instead.
 
+import type { CopyCondition, PacketBatch } from "../../capture/packet-batch.js";
 import { CaptureError, type VmbusRecord } from "../../capture/record.js";
 import type { ResponseLog } from "../../dissectors/describe/compile.js";
 import { Dissector, type Dissection } from "../../dissectors/index.js";
@@ -40,6 +41,14 @@ export type Visit = (dissection: Dissection, session: Session) => Promise<boolea
 /** Returns true when the consumer wants no more records; a promise only when it has to wait. */
 export type RecordVisit = (record: VmbusRecord) => Promise<boolean> | boolean;
 
+/** A consumer of undissected records that also takes packets as copies (PacketBatch): -w alone. */
+export interface CopyingVisit {
+  condition: CopyCondition;
+  /** As RecordVisit, for the packet at index of the batch. */
+  copy(batch: PacketBatch, index: number): Promise<boolean> | boolean;
+  record: RecordVisit;
+}
+
 export interface OpenedDissection {
   opened: OpenedRecords;
   /** The loops' dissector: its session is what they learned (e.g. the channels, for Dissector.channelFacts). */
@@ -51,6 +60,8 @@ export interface OpenedDissection {
    * filter; nothing is counted as malformed.
    */
   runUndissected(visit: RecordVisit): Promise<LoopResult>;
+  /** runUndissected, where the input is a pcapng: the packets the condition lets through come as copies. */
+  runCopying(visit: CopyingVisit): Promise<LoopResult>;
 }
 
 /**
@@ -67,6 +78,11 @@ export async function openDissection(options: LoopOptions): Promise<OpenedDissec
     dissector,
     run: (visit, observe) => dissectEach(new RecordLoop(options, opened, dissector), filter, visit, observe),
     runUndissected: (visit) => visitUndissected(new RecordLoop(options, opened, dissector), visit),
+    runCopying: (visit) => {
+      const packetBatches = opened.capture.packetBatches;
+      const loop = new RecordLoop(options, opened, dissector);
+      return packetBatches ? visitCopying(loop, packetBatches(visit.condition), visit) : visitUndissected(loop, visit.record);
+    },
   };
 }
 
@@ -81,10 +97,10 @@ class RecordLoop {
     this.progress = options.progress ? new Progress(opened.capture.size) : undefined;
   }
 
-  /** Counts records read; progress shows the last one's place. */
-  read(record: VmbusRecord, count = 1): void {
+  /** Counts records read; progress shows the place in the file of the last one. */
+  read(fileOffset: number, count = 1): void {
     this.seen += count;
-    this.progress?.update(record.origin.fileOffset, this.seen);
+    this.progress?.update(fileOffset, this.seen);
   }
 
   /** Counts a selected record; true when -c is reached. */
@@ -97,7 +113,7 @@ class RecordLoop {
    * normally (a valid pcapng of everything so far); a second Ctrl-C ends the process at once.
    * Standard input is closed so a waiting read returns.
    */
-  async over(handle: (batch: VmbusRecord[]) => Promise<boolean> | boolean): Promise<LoopResult> {
+  async over<Batch>(batches: AsyncIterable<Batch>, handle: (batch: Batch) => Promise<boolean> | boolean): Promise<LoopResult> {
     const { result } = this;
     const onInterrupt = () => {
       result.interrupted = true;
@@ -105,7 +121,7 @@ class RecordLoop {
     };
     process.once("SIGINT", onInterrupt);
     try {
-      for await (const batch of this.opened.batches) if (result.interrupted || (await handle(batch))) break;
+      for await (const batch of batches) if (result.interrupted || (await handle(batch))) break;
     } catch (error) {
       // Once interrupted, a read cut short by closing standard input is expected, not a failure.
       if (result.interrupted) return result;
@@ -123,11 +139,11 @@ class RecordLoop {
 function dissectEach(loop: RecordLoop, filter: RecordFilter | undefined, visit: Visit, observe?: (dissection: Dissection) => void): Promise<LoopResult> {
   const { result } = loop;
   const { dissector } = result;
-  return loop.over(async (batch) => {
+  return loop.over(loop.result.opened.batches, async (batch) => {
     for (const record of batch) {
       const dissection = dissector.dissect(record);
       observe?.(dissection);
-      loop.read(record);
+      loop.read(record.origin.fileOffset);
       if (result.interrupted) return true;
       if (filter && !filter(dissection)) continue;
       if (dissection.malformed) result.malformed++;
@@ -142,14 +158,33 @@ function dissectEach(loop: RecordLoop, filter: RecordFilter | undefined, visit: 
 function visitUndissected(loop: RecordLoop, visit: RecordVisit): Promise<LoopResult> {
   const { result } = loop;
   const { dissector } = result;
-  return loop.over(async (batch) => {
-    if (batch.length > 0) loop.read(batch[batch.length - 1], batch.length);
+  return loop.over(result.opened.batches, async (batch) => {
+    if (batch.length > 0) loop.read(batch[batch.length - 1].origin.fileOffset, batch.length);
     for (const record of batch) {
       dissector.learnChannels(record);
       const last = loop.select();
       const outcome = visit(record);
       const stop = typeof outcome === "boolean" ? outcome : (await outcome) || result.interrupted;
       if (stop || last) return true;
+    }
+    return false;
+  });
+}
+
+/** visitUndissected over batches of records and copies (packets the condition judged to teach the channel table nothing). */
+function visitCopying(loop: RecordLoop, batches: AsyncIterable<PacketBatch>, visit: CopyingVisit): Promise<LoopResult> {
+  const { result } = loop;
+  const { dissector } = result;
+  return loop.over(batches, async (batch) => {
+    const last = batch.length - 1;
+    if (last >= 0) loop.read(batch.records[last]?.origin.fileOffset ?? batch.fileOffset[last], batch.length);
+    for (let index = 0; index < batch.length; index++) {
+      const record = batch.records[index];
+      if (record) dissector.learnChannels(record);
+      const lastSelected = loop.select();
+      const outcome = record ? visit.record(record) : visit.copy(batch, index);
+      const stop = typeof outcome === "boolean" ? outcome : (await outcome) || result.interrupted;
+      if (stop || lastSelected) return true;
     }
     return false;
   });

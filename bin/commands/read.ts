@@ -53,16 +53,31 @@ class RecordPrinter {
 /** Whether anything but the records' channels matters: a display filter, malformed records (--strict), answers (-2). */
 const needsTrees = (options: ReadOptions): boolean => options.displayFilter !== undefined || options.strict || options.twoPass === true;
 
-/** -w alone: the records are copied, not dissected; the writer only asks for a channel's facts when it adds its interface. */
+/**
+ * -w alone: the records are copied, not dissected (from a pcapng, most packets without even
+ * becoming records); the writer only asks for a channel's facts when it adds its interface.
+ */
 function writeUndissected(input: OpenedDissection, writer: RecordPcapngWriter): Promise<LoopResult> {
   const channelFacts = (record: VmbusRecord) => input.dissector.channelFacts(record);
   const flushed = async () => {
     await writer.flush();
     return writer.outputGone;
   };
-  return input.runUndissected((record) => {
-    writer.add(record, channelFacts);
-    return writer.full ? flushed() : writer.outputGone;
+  const added = () => (writer.full ? flushed() : writer.outputGone);
+  const { dissector } = input;
+  return input.runCopying({
+    condition: {
+      tsresol: writer.timestampResolution,
+      copies: (kind, relid, bytes, start, end) => writer.hasInterfaceFor(kind, relid) && !dissector.teachesChannels(kind, bytes, start, end),
+    },
+    copy(batch, index) {
+      writer.addCopy(batch, index);
+      return added();
+    },
+    record(record) {
+      writer.add(record, channelFacts);
+      return added();
+    },
   });
 }
 

@@ -30,3 +30,14 @@ export async function writeCapture(directory: string, name: string, records: rea
   await writer.close();
   return path;
 }
+
+/** The samples' records again and again, each round a second later, until the capture has at least minimumBytes. */
+export async function repeatedSamples(directory: string, name: string, samples: readonly string[], minimumBytes: number): Promise<string> {
+  const round = (await Promise.all(samples.map(sampleRecords))).flat();
+  const roundBytes = round.reduce((sum, record) => sum + record.payload.length + 64, 0);
+  const records: VmbusRecord[] = [];
+  for (let index = 0; index * roundBytes < minimumBytes; index++) {
+    for (const record of round) records.push({ ...record, timestampNs: (record.timestampNs ?? 0n) + BigInt(index) * 1_000_000_000n });
+  }
+  return writeCapture(directory, name, records);
+}

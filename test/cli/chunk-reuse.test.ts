@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { VmbusRecord } from "../../capture/record.js";
-import { sampleRecords, writeCapture } from "./captures.js";
+import { repeatedSamples } from "./captures.js";
 import { temporaryDirectory, vmbusDissect } from "./run-cli.js";
 
 const SAMPLES = ["vm-connect.pcapng", "network.pcapng", "storage.pcapng", "sockets.pcapng", "integration-services.pcapng"];
@@ -16,22 +15,11 @@ const SAMPLES = ["vm-connect.pcapng", "network.pcapng", "storage.pcapng", "socke
 const MINIMUM_BYTES = 3 << 20;
 const POISON = { VMBUS_DISSECT_POISON_RETIRED_CHUNKS: "1" };
 
-/** The samples' records again and again, each round a second later, until the capture is big enough. */
-async function bigCapture(directory: string): Promise<string> {
-  const round = (await Promise.all(SAMPLES.map(sampleRecords))).flat();
-  const roundBytes = round.reduce((sum, record) => sum + record.payload.length + 64, 0);
-  const records: VmbusRecord[] = [];
-  for (let index = 0; index * roundBytes < MINIMUM_BYTES * 1.2; index++) {
-    for (const record of round) records.push({ ...record, timestampNs: (record.timestampNs ?? 0n) + BigInt(index) * 1_000_000_000n });
-  }
-  return writeCapture(directory, "big.pcapng", records);
-}
-
 describe("no command keeps views into records past their batch", () => {
   const directory = temporaryDirectory();
   let capture = "";
   before(async () => {
-    capture = await bigCapture(directory);
+    capture = await repeatedSamples(directory, "big.pcapng", SAMPLES, MINIMUM_BYTES * 1.2);
     assert.ok(statSync(capture).size > MINIMUM_BYTES);
   });
 

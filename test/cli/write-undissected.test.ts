@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RecordKind, type VmbusRecord } from "../../capture/record.js";
-import { sampleRecords, writeCapture } from "./captures.js";
+import { repeatedSamples, sampleRecords, writeCapture } from "./captures.js";
 import { lines, sample, temporaryDirectory, tool, vmbusDissect } from "./run-cli.js";
 
 const CONNECTION = sample("vm-connect.pcapng");
@@ -44,10 +44,17 @@ function writeBothWays(directory: string, args: string[]): { copied: Written; di
 
 describe("-w without dissecting", () => {
   const directory = temporaryDirectory();
+  // Enough packets per channel that most of them go as copies (a channel's first batch comes as records).
+  const repeated = repeatedSamples(directory, "repeated.pcapng", ["vm-connect.pcapng", "network.pcapng", "storage.pcapng", "sockets.pcapng"], 1 << 20);
+  const inputs: Array<[string, () => Promise<string[]>]> = [
+    ...INPUTS.map(([name, args]): [string, () => Promise<string[]>] => [name, async () => args]),
+    ["the samples repeated: most packets copied", async () => [await repeated]],
+    ["the samples repeated, stopped among the copies (-c)", async () => [await repeated, "-c", "3001"]],
+  ];
 
-  for (const [name, args] of INPUTS) {
-    it(`writes the bytes of the dissecting path, which tshark reads: ${name}`, () => {
-      const { copied, dissected } = writeBothWays(directory, args);
+  for (const [name, argsOf] of inputs) {
+    it(`writes the bytes of the dissecting path, which tshark reads: ${name}`, async () => {
+      const { copied, dissected } = writeBothWays(directory, await argsOf());
       assert.ok(copied.bytes.equals(dissected.bytes), "the same pcapng both ways");
       assert.equal(copied.stderr, dissected.stderr);
       const tshark = tool("tshark", ["-r", join(directory, "copied.pcapng")]);
