@@ -4,9 +4,11 @@ import { CaptureError, type VmbusRecord } from "./record.js";
 
 /**
  * Sequential access to the bytes of one capture, through a chunk of buffered bytes. Bytes once
- * buffered are never overwritten: a refill reads into the chunk's free end or moves to a new
- * chunk. So records may keep views into the input (no copy per record), and readers parse the
- * buffered bytes synchronously through one DataView per chunk, awaiting only when it runs dry.
+ * buffered are not overwritten while they may be in use: a refill reads into the chunk's free end
+ * or moves to another chunk, and a chunk left behind is read into again only with reuseChunks,
+ * once the consumer asks for more. So records may keep views into the input (no copy per record),
+ * and readers parse the buffered bytes synchronously through one DataView per chunk, awaiting only
+ * when it runs dry.
  */
 export interface CaptureInput {
   /** The name as given ("-" for standard input). */
