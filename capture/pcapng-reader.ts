@@ -1,5 +1,6 @@
 // pcapng reader (IETF pcapng draft): every section, either byte order, SHB/IDB/EPB/SPB/obsolete
-// packet blocks; other blocks are skipped. VMBus link types become VmbusRecords.
+// packet blocks; other blocks are skipped. VMBus link types become VmbusRecords (or, for a writer
+// that can take them so, copies: readPcapngPacketBatches).
 import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
 import { BATCH_SIZE, bufferedBatches, recordBatches, type BufferedReader, type CaptureInput } from "./input.js";
 import { PacketBatch, type CopyCondition } from "./packet-batch.js";
