@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { PcapngWriter } from "../../capture/pcapng-writer.js";
 import type { VmbusRecord } from "../../capture/record.js";
 import { connectionSession } from "../../samples/connection.js";
+import { icSession } from "../../samples/ic.js";
 import { networkSession } from "../../samples/network.js";
 import { storageSession } from "../../samples/storage.js";
 
@@ -90,14 +91,21 @@ async function firstLineOnce(program: string, args: readonly string[]): Promise<
   });
 }
 
-/** The sample sessions repeated until `count` records, times moving on, as one pcapng. */
+/**
+ * The mix the issue names, as one pcapng of `count` records: the VM connects once (offers, GPADLs,
+ * opens), then the network, storage and integration-service sessions repeat, times moving on: 42 %
+ * network records (40 % of them with attached data), 22 % storage, 35 % integration services, 4 %
+ * channel messages (the sessions' own). (Until issue 7's fourth round the connection repeated too:
+ * 31 % channel messages, half of them offers, and no integration services.)
+ */
 async function generate(path: string, count: number): Promise<number> {
-  const sessions: VmbusRecord[] = [...networkSession(), ...storageSession(), ...connectionSession()];
+  const connection = connectionSession();
+  const sessions: VmbusRecord[] = [...networkSession(), ...storageSession(), ...icSession()];
   const writer = await PcapngWriter.create(path, { userAppl: "vmbus-dissect bench" });
   const interfaces = new Map<number, number>();
   const span = 1_000_000_000n;
   for (let written = 0, round = 0; written < count; round++) {
-    for (const record of sessions) {
+    for (const record of round === 0 ? [...connection, ...sessions] : sessions) {
       if (written++ >= count) break;
       let id = interfaces.get(record.relid);
       if (id === undefined) interfaces.set(record.relid, (id = writer.addInterface(147, `vmbus/${record.relid}`)));
