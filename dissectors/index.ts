@@ -35,4 +35,4 @@ for (const protocol of [...tableProtocols(), ...deviceProtocols()]) {
   protocolInfo(protocol.name, protocol.label, protocol.short, protocol.messageType);
 }
 
-export { Dissector, type Dissection } from "./dissect.js";
+export { Dissector, type Dissection, type DissectorOptions } from "./dissect.js";

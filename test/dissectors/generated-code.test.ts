@@ -17,12 +17,13 @@ import { encodeVmbusRecord, vmbusFrame } from "../../capture/vmbus-pseudo-header
 import { displayValue, formatInfo, shortValue } from "../../dissectors/describe/display.js";
 import { readI64, readU64 } from "../../dissectors/describe/read.js";
 import { infoText } from "../../dissectors/dissect.js";
-import { Dissector, type Dissection } from "../../dissectors/index.js";
+import type { Dissection } from "../../dissectors/index.js";
 import type { TreeNode } from "../../dissectors/tree.js";
 import { recordJson, recordJsonLine } from "../../formats/json.js";
 import { corpus } from "../fuzz/corpus.js";
 import { mutateRecord, random } from "../fuzz/mutate.js";
 import { root, sample } from "../cli/run-cli.js";
+import { dissectCapture } from "./dissect-capture.js";
 
 const cli = join(root, "dist", "bin", "vmbus-dissect.js");
 const samples = readdirSync(join(root, "samples")).filter((name) => name.endsWith(".pcapng")).map(sample);
@@ -112,15 +113,7 @@ describe("64-bit reads", () => {
 
 async function dissections(files: readonly string[]): Promise<Dissection[]> {
   const all: Dissection[] = [];
-  for (const file of files) {
-    const capture = await openCapture(file);
-    const dissector = new Dissector();
-    try {
-      for await (const record of capture.records) all.push(dissector.dissect(record));
-    } finally {
-      await capture.close();
-    }
-  }
+  for (const file of files) all.push(...(await dissectCapture(file)));
   return all;
 }
 

@@ -5,24 +5,14 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { openCapture } from "../../capture/open.js";
-import { Dissector, type Dissection } from "../../dissectors/index.js";
+import type { Dissection } from "../../dissectors/index.js";
 import { recordJson } from "../../formats/json.js";
 import { root, sample } from "../cli/run-cli.js";
+import { dissectCapture } from "./dissect-capture.js";
 
 const samples = readdirSync(join(root, "samples")).filter((name) => name.endsWith(".pcapng")).map(sample);
 
-async function dissect(file: string, skipInfo: boolean): Promise<Dissection[]> {
-  const capture = await openCapture(file);
-  const dissector = new Dissector({ skipInfo });
-  const all: Dissection[] = [];
-  try {
-    for await (const record of capture.records) all.push(dissector.dissect(record));
-  } finally {
-    await capture.close();
-  }
-  return all;
-}
+const dissect = (file: string, skipInfo: boolean): Promise<Dissection[]> => dissectCapture(file, { skipInfo });
 
 describe("dissecting without summaries (skipInfo)", () => {
   for (const file of samples) {
