@@ -4,7 +4,7 @@
 
 import { Direction, RecordKind } from "../capture/record.js";
 import type { Dissection } from "../dissectors/dissect.js";
-import type { TreeNode } from "../dissectors/tree.js";
+import type { FieldInfo, TreeNode } from "../dissectors/tree.js";
 import { ResponseTimes, type ResponseTimeSummary } from "./response-times.js";
 import { Throughput, type ThroughputReport } from "./throughput.js";
 import { isoTime } from "./time.js";
@@ -66,6 +66,8 @@ export class TrafficStatistics {
   private lastNs: bigint | undefined;
   private readonly channels = new Map<number, ChannelRow & { firstNs?: bigint; lastNs?: bigint }>();
   private readonly messageTypes = new Map<string, MessageTypeRow>();
+  /** Message-type rows by the type field and its value (a cache of messageTypes). */
+  private readonly rowsByTypeValue = new Map<FieldInfo, Map<TreeNode["value"], MessageTypeRow>>();
   private readonly responseTimes = new Map<string, { protocol: string; request: string; times: ResponseTimes }>();
   private readonly versions = new Map<string, VersionRow>();
   private readonly anomalies = new Map<string, AnomalyRow>();
@@ -126,18 +128,46 @@ export class TrafficStatistics {
   private addMessageTypes(layer: TreeNode): void {
     const protocol = layer.field.filter;
     const declared = layer.field.messageTypes;
-    const filter = declared?.find((candidate) => findFirst(layer, candidate));
-    if (!filter) return this.countMessage(protocol, declared ? "(no message type)" : "(all)", layer.length);
-    forEachWithParent(layer, filter, (node, parent) => this.countMessage(protocol, valueName(node), parent.length));
+    const filter = declared === undefined ? undefined : firstPresent(layer, declared);
+    if (filter === undefined) this.countMessage(protocol, declared ? "(no message type)" : "(all)", layer.length);
+    else this.countTypeNodes(protocol, layer, filter);
   }
 
-  private countMessage(protocol: string, name: string, bytes: number): void {
+  /** Counts each node with this filter (not looking inside it), with its parent's length. */
+  private countTypeNodes(protocol: string, parent: TreeNode, filter: string): void {
+    const children = parent.children;
+    if (children === undefined) return;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child.field.filter === filter) this.countTypeNode(protocol, child, parent.length);
+      else this.countTypeNodes(protocol, child, filter);
+    }
+  }
+
+  /** The row of a type field's value is found again by the field and value: no text per record. */
+  private countTypeNode(protocol: string, node: TreeNode, bytes: number): void {
+    const { field, value } = node;
+    let rows = this.rowsByTypeValue.get(field);
+    if (rows === undefined) this.rowsByTypeValue.set(field, (rows = new Map()));
+    const row = rows.get(value);
+    if (row !== undefined) {
+      row.count++;
+      row.bytes += bytes;
+      return;
+    }
+    const counted = this.countMessage(protocol, valueName(node), bytes);
+    // Values from a damaged capture may be many: past the bound, rows are found by name again.
+    if (rows.size < MAX_ROWS) rows.set(value, counted);
+  }
+
+  private countMessage(protocol: string, name: string, bytes: number): MessageTypeRow {
     const type = rowName(this.messageTypes, (t) => `${protocol}\u0000${t}`, name);
     const key = `${protocol}\u0000${type}`;
-    const row = this.messageTypes.get(key) ?? { protocol, type, count: 0, bytes: 0 };
+    let row = this.messageTypes.get(key);
+    if (row === undefined) this.messageTypes.set(key, (row = { protocol, type, count: 0, bytes: 0 }));
     row.count++;
     row.bytes += bytes;
-    this.messageTypes.set(key, row);
+    return row;
   }
 
   private addEvents(dissection: Dissection): void {
@@ -202,14 +232,16 @@ function valueName(node: TreeNode): string {
   return (typeof value === "number" ? field.values?.[value] : undefined) ?? String(value);
 }
 
-function findFirst(node: TreeNode, filter: string): boolean {
-  if (node.field.filter === filter) return true;
-  return (node.children ?? []).some((child) => findFirst(child, filter));
+/** The first of the filters (in their order) that some node of the layer has. */
+function firstPresent(layer: TreeNode, filters: readonly string[]): string | undefined {
+  if (filters.length === 1) return hasNode(layer, filters[0]) ? filters[0] : undefined;
+  return filters.find((filter) => hasNode(layer, filter));
 }
 
-function forEachWithParent(node: TreeNode, filter: string, visit: (node: TreeNode, parent: TreeNode) => void): void {
-  for (const child of node.children ?? []) {
-    if (child.field.filter === filter) visit(child, node);
-    else forEachWithParent(child, filter, visit);
-  }
+function hasNode(node: TreeNode, filter: string): boolean {
+  if (node.field.filter === filter) return true;
+  const children = node.children;
+  if (children === undefined) return false;
+  for (let i = 0; i < children.length; i++) if (hasNode(children[i], filter)) return true;
+  return false;
 }

@@ -16,16 +16,19 @@ const stepSeconds = (step: number): number => Number((STEPS[step % 2] * 10 ** (M
 export class Throughput {
   private step = 0;
   private readonly fixed: number | undefined;
+  /** The interval in use: made once per step, not per record. */
+  private interval: number;
   /** interval index → relid → [records, bytes] */
   private buckets = new Map<number, Map<number, [number, number]>>();
   private lastIndex = 0;
 
   constructor(intervalSeconds?: number) {
     this.fixed = intervalSeconds;
+    this.interval = intervalSeconds ?? stepSeconds(0);
   }
 
   get intervalSeconds(): number {
-    return this.fixed ?? stepSeconds(this.step);
+    return this.interval;
   }
 
   add(seconds: number, relid: number, bytes: number): void {
@@ -49,6 +52,7 @@ export class Throughput {
   private coarsen(): void {
     const before = this.intervalSeconds;
     this.step++;
+    this.interval = stepSeconds(this.step);
     const merged = new Map<number, Map<number, [number, number]>>();
     for (const [index, channels] of this.buckets) {
       const target = Math.floor((index * before) / this.intervalSeconds + 1e-9);

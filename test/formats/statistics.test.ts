@@ -36,4 +36,13 @@ describe("statistics on hostile input", () => {
     assert.ok(report.channels.length <= 4096);
     assert.equal(report.records, records);
   });
+
+  it("counts repeated and past-the-limit types into the same rows, with their struct's bytes", () => {
+    const statistics = new TrafficStatistics();
+    for (let index = 0; index < 6_000; index++) statistics.add(dissection(index));
+    for (let index = 0; index < 6_000; index++) statistics.add(dissection(index % 2 === 0 ? 1 : 5_999));
+    const rows = new Map(statistics.report().message_types.map((row) => [row.type, row]));
+    assert.deepEqual(rows.get("ONE"), { protocol: "demo", type: "ONE", count: 3_001, bytes: 8 * 3_001 });
+    assert.equal(rows.get("(other)")!.count, 6_000 - 4_096 + 3_000);
+  });
 });
