@@ -1,4 +1,4 @@
-// `npm run bench [-- --records N --tshark-records M --runs R --big-mb S --big-modes all|summary,stats,...]`: generates captures from the
+// `npm run bench [-- --records N --tshark-records M --runs R --big-mb S --big-modes all|summary,stats,... --profile stats,...]`: generates captures from the
 // sample sessions, runs each of our modes and the matching tshark command with the generated
 // plugin, and prints records/s, MB/s, peak resident memory, time to the first output line and the
 // ratio to tshark. Numbers are printed, never asserted (a timed test only measures the machine).
@@ -7,7 +7,7 @@
 // capture; fails when a mode exits with an error or its peak memory grows with the input.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { connectionSession } from "../../samples/connection.js";
 import { icSession } from "../../samples/ic.js";
 import { networkSession } from "../../samples/network.js";
 import { storageSession } from "../../samples/storage.js";
+import { profileSummary } from "./profile.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "dist", "bin", "vmbus-dissect.js");
@@ -34,6 +35,26 @@ interface Measured {
 function peakHook(directory: string): string {
   const path = join(directory, "peak-rss.mjs");
   writeFileSync(path, `import { writeFileSync } from "node:fs";\nprocess.on("exit", () => writeFileSync(process.env.BENCH_PEAK_FILE, String(process.resourceUsage().maxRSS)));\n`);
+  return path;
+}
+
+/**
+ * What Node itself takes to copy the file as -w reads and writes it (1 MiB reads, 1 MiB writes, a
+ * copy between them): the floor of -w in this runtime, which on a VM may be well above cat's.
+ */
+function copyFloor(directory: string): string {
+  const path = join(directory, "copy-floor.mjs");
+  writeFileSync(path, `import { closeSync, openSync, readSync, writeSync } from "node:fs";
+const [from, to] = process.argv.slice(2);
+const input = openSync(from, "r"), output = openSync(to, "w");
+const read = new Uint8Array(1 << 20), written = new Uint8Array(1 << 20);
+for (let count; (count = readSync(input, read, 0, read.length)) > 0; ) {
+  written.set(read.subarray(0, count));
+  writeSync(output, written, 0, count);
+}
+closeSync(input);
+closeSync(output);
+`);
   return path;
 }
 
@@ -148,6 +169,10 @@ const OUR_MODES: ReadonlyArray<[string, (file: string, directory: string) => str
   ["stats", (file) => ["stats", "-T", "json", file]],
 ];
 
+/** Modes by name, or by a name's first word ("write", "tree"); "all" picks every mode. */
+const chosenModes = (names: readonly string[]) =>
+  OUR_MODES.filter(([mode]) => names.some((name) => name === "all" || mode === name || mode.split(" ")[0] === name));
+
 async function benchmark(values: Record<string, string | boolean | undefined>, directory: string): Promise<void> {
   const records = Number(values.records);
   const tsharkRecords = Number(values["tshark-records"]);
@@ -167,7 +192,9 @@ async function benchmark(values: Record<string, string | boolean | undefined>, d
   await add({ mode: "cat (floor)", records, bytes, result: await fastest(runs, () => runner.other("cat", [main])) });
   // Writing pcapng also writes the file: its floor is a copy, which the disk may bound.
   const copy = join(directory, "cat-copy.pcapng");
-  await add({ mode: "cat > file (floor of -w)", records, bytes, result: await fastest(runs, () => runner.other("sh", ["-c", 'cat "$0" > "$1"', main, copy])) });
+  await add({ mode: "cat > file (floor of -w)", records, bytes, result: await fastest(runs, () => runner.other("sh", ["-c", 'rm -f "$1"; cat "$0" > "$1"', main, copy])) });
+  const floor = copyFloor(directory);
+  await add({ mode: "node copy (floor of -w in Node)", records, bytes, result: await fastest(runs, () => runner.other("sh", ["-c", 'rm -f "$2"; "$0" "$1" "$3" "$2"', process.execPath, floor, copy, main])) });
   rmSync(copy, { force: true });
   for (const [mode, args] of OUR_MODES) {
     await add({ mode, records, bytes, result: await fastest(runs, () => runner.ours(args(main, directory))), first: mode === "write pcapng" ? undefined : await firstLine(runs, process.execPath, [cli, ...args(main, directory)]) });
@@ -189,6 +216,18 @@ async function benchmark(values: Record<string, string | boolean | undefined>, d
   const report = `vmbus-dissect bench on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}, best of ${runs} run(s)\n\n${table(rows, rates)}\n`;
   process.stdout.write(report);
   if (Number(values["big-mb"]) > 0) await memoryCheck(runner, directory, Number(values["big-mb"]), String(values["big-modes"]).split(","), bytes / records);
+  if (values.profile) await profiles(String(values.profile).split(","), main, directory);
+}
+
+/** One profiled run of each chosen mode on the main capture, summarised (see profile.ts). */
+async function profiles(modeNames: readonly string[], file: string, directory: string): Promise<void> {
+  const modes = chosenModes(modeNames);
+  for (const [mode, args] of modes) {
+    const profileDirectory = join(directory, `profile-${mode.replace(/\W+/g, "-")}`);
+    mkdirSync(profileDirectory);
+    const result = await run(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profileDirectory, cli, ...args(file, directory)]);
+    process.stdout.write(`\n${profileSummary(profileDirectory, `profile of ${mode} (${result.seconds.toFixed(2)} s, exit ${result.status})`, join(root, "dist", "bin", "vmbus-dissect.cjs"))}`);
+  }
 }
 
 /** The size the issue compares a big capture with. */
@@ -199,7 +238,7 @@ const REFERENCE_MB = 100;
  * deleted afterwards); state that grows with the capture must be bounded, so the two should match.
  */
 async function memoryCheck(runner: Runner, directory: string, bigMb: number, modeNames: readonly string[], bytesPerRecord: number): Promise<void> {
-  const modes = OUR_MODES.filter(([mode]) => modeNames.includes("all") || modeNames.includes(mode));
+  const modes = chosenModes(modeNames);
   const lines = [`| mode | peak RSS MB, ${REFERENCE_MB} MB capture | peak RSS MB, ${bigMb} MB capture | growth | records/s on the big one |`, "| --- | --- | --- | --- | --- |"];
   const peaks = new Map<string, number>();
   for (const [sizeMb, label] of [[REFERENCE_MB, "reference"], [bigMb, "big"]] as const) {
@@ -251,6 +290,7 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "2" },
       "big-mb": { type: "string", default: "0" },
       "big-modes": { type: "string", default: "all" },
+      profile: { type: "string", default: "" },
       smoke: { type: "boolean", default: false },
     },
   });
