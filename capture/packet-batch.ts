@@ -44,6 +44,15 @@ export class PacketBatch {
   readonly relid = new Uint32Array(BATCH_SIZE);
   /** Where the block starts in the file (progress). */
   readonly fileOffset = new Float64Array(BATCH_SIZE);
+  /** The whole block is bytes[blockStart, blockStart + blockLength). */
+  readonly blockStart = new Int32Array(BATCH_SIZE);
+  readonly blockLength = new Int32Array(BATCH_SIZE);
+  /**
+   * The input's interface id when the block is byte for byte what the writer makes of the packet
+   * given that id (little-endian, its options only the epb_flags the writer sets, zero padding): a
+   * writer whose id for the packet is the same may copy the whole block. -1 otherwise.
+   */
+  readonly verbatimInterface = new Int32Array(BATCH_SIZE);
 
   /** Empties the batch for packets of this chunk. */
   start(bytes: Uint8Array): void {
@@ -55,7 +64,8 @@ export class PacketBatch {
     this.records[this.length++] = record;
   }
 
-  addCopy(fileOffset: number, dataStart: number, dataLength: number, originalLength: number, timestampHigh: number, timestampLow: number, direction: Direction, kind: RecordKind, relid: number): void {
+  /** Returns the copy's index (for placeBlock). */
+  addCopy(fileOffset: number, dataStart: number, dataLength: number, originalLength: number, timestampHigh: number, timestampLow: number, direction: Direction, kind: RecordKind, relid: number): number {
     const index = this.length++;
     this.records[index] = undefined;
     this.fileOffset[index] = fileOffset;
@@ -67,5 +77,14 @@ export class PacketBatch {
     this.direction[index] = direction;
     this.kind[index] = kind;
     this.relid[index] = relid;
+    this.verbatimInterface[index] = -1;
+    return index;
+  }
+
+  /** Where copy index's whole block is, and the interface id under which it is written as it is (-1: none). */
+  placeBlock(index: number, blockStart: number, blockLength: number, verbatimInterface: number): void {
+    this.blockStart[index] = blockStart;
+    this.blockLength[index] = blockLength;
+    this.verbatimInterface[index] = verbatimInterface;
   }
 }

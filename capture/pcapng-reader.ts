@@ -1,7 +1,7 @@
 // pcapng reader (IETF pcapng draft): every section, either byte order, SHB/IDB/EPB/SPB/obsolete
 // packet blocks; other blocks are skipped. VMBus link types become VmbusRecords (or, for a writer
 // that can take them so, copies: readPcapngPacketBatches).
-import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
+import { BlockType, BYTE_ORDER_MAGIC, END_OF_OPTIONS_LENGTH, EPB_INBOUND, EPB_OUTBOUND, epbFlagsOf, FLAGS_OPTION_LENGTH, OptionCode } from "./pcapng-constants.js";
 import { BATCH_SIZE, bufferedBatches, recordBatches, type BufferedReader, type CaptureInput } from "./input.js";
 import { PacketBatch, type CopyCondition } from "./packet-batch.js";
 import { CaptureError, Direction, eachRecord, type VmbusRecord } from "./record.js";
@@ -194,8 +194,27 @@ class PcapngReader implements BufferedReader {
     const relid = block.view.getUint32(dataStart + 8, true);
     if (!copy.copies(kind, relid, bytes, dataStart + PSEUDO_HEADER_LENGTH, dataStart + capturedLength)) return false;
     this.recordCount++;
-    batch.addCopy(block.offset, dataStart, capturedLength, framing.originalLength, framing.timestampHigh, framing.timestampLow, direction, kind, relid);
+    const index = batch.addCopy(block.offset, dataStart, capturedLength, framing.originalLength, framing.timestampHigh, framing.timestampLow, direction, kind, relid);
+    const blockStart = block.bodyStart - 8;
+    batch.placeBlock(index, blockStart, block.bodyEnd + 4 - blockStart, this.writtenAsIs(block, framing, direction) ? framing.interfaceId : -1);
     return true;
+  }
+
+  /**
+   * Whether the writer, given the same interface id, writes this copyable EPB back byte for byte: it
+   * writes little-endian, the original length at least the captured one, zero padding, and as its
+   * only option the epb_flags of the direction (none when the direction is unknown).
+   */
+  private writtenAsIs(block: Block, framing: PacketFraming, direction: Direction): boolean {
+    const { bytes, view } = block;
+    const { dataStart, capturedLength, optionsStart } = framing;
+    if (!block.littleEndian || framing.originalLength < capturedLength) return false;
+    for (let padding = dataStart + capturedLength; padding < optionsStart; padding++) if (bytes[padding] !== 0) return false;
+    const flags = epbFlagsOf(direction);
+    if (flags === 0) return optionsStart === block.bodyEnd;
+    return optionsStart + FLAGS_OPTION_LENGTH + END_OF_OPTIONS_LENGTH === block.bodyEnd
+      && view.getUint16(optionsStart, true) === OptionCode.PacketFlags && view.getUint16(optionsStart + 2, true) === 4
+      && view.getUint32(optionsStart + 4, true) === flags && view.getUint32(optionsStart + FLAGS_OPTION_LENGTH, true) === 0;
   }
 
   /** The block's total length, checked against what the input can hold. */

@@ -1,5 +1,5 @@
 // pcapng writer: one little-endian section, one IDB per interface, EPBs; output buffered into large writes.
-import { BlockType, BYTE_ORDER_MAGIC, EPB_INBOUND, EPB_OUTBOUND, OptionCode } from "./pcapng-constants.js";
+import { BlockType, BYTE_ORDER_MAGIC, END_OF_OPTIONS_LENGTH, epbFlagsOf, FLAGS_OPTION_LENGTH, OptionCode } from "./pcapng-constants.js";
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -23,12 +23,8 @@ export interface PacketOptions {
 export const WIRESHARK_MAX_PACKET_LENGTH = 262144;
 
 /** Output goes to the sink in writes of about this size; a buffer twice as large holds any block below it. */
-const FLUSH_THRESHOLD = 1 << 20;
+export const FLUSH_THRESHOLD = 1 << 20;
 const utf8 = new TextEncoder();
-/** epb_flags: code, length and a 4-byte value. */
-const FLAGS_OPTION_LENGTH = 8;
-/** opt_endofopt: code 0, length 0. */
-const END_OF_OPTIONS_LENGTH = 4;
 
 /** Where finished bytes go: a temporary file renamed on close, or standard output. */
 interface Sink {
@@ -147,6 +143,13 @@ export class PcapngWriter {
     this.current.bytes.set(batch.bytes.subarray(start, start + length), dataStart);
   }
 
+  /** Whole blocks as they are, bytes[start, end): blocks this writer would write so (PacketBatch.verbatimInterface). */
+  appendBlocks(bytes: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    this.current.bytes.set(bytes.subarray(start, end), this.fill);
+    this.fill += end - start;
+  }
+
   /** if_tsresol of every interface this writer adds. */
   get timestampResolution(): number {
     return this.tsresol;
@@ -206,7 +209,7 @@ export class PcapngWriter {
     comments: readonly string[] | undefined,
   ): number {
     if (interfaceId < 0 || interfaceId >= this.interfaceCount) throw new RangeError(`interface ${interfaceId} was not added`);
-    const flags = direction === Direction.HostToGuest ? EPB_INBOUND : direction === Direction.GuestToHost ? EPB_OUTBOUND : 0;
+    const flags = epbFlagsOf(direction);
     let optionsBound = flags !== 0 ? FLAGS_OPTION_LENGTH + END_OF_OPTIONS_LENGTH : 0;
     if (comments !== undefined) for (const comment of comments) optionsBound += 4 + paddedTo4(3 * comment.length) + END_OF_OPTIONS_LENGTH;
     const start = this.beginBlock(BlockType.EnhancedPacket, 20 + paddedTo4(dataLength) + optionsBound);

@@ -2,7 +2,7 @@
 // if_description naming the device class and instance), direction in epb_flags, attached data kept.
 
 import type { PacketBatch } from "../capture/packet-batch.js";
-import { PcapngWriter } from "../capture/pcapng-writer.js";
+import { FLUSH_THRESHOLD, PcapngWriter } from "../capture/pcapng-writer.js";
 import { RecordKind, type VmbusRecord } from "../capture/record.js";
 import type { ChannelFacts, Dissection } from "../dissectors/dissect.js";
 
@@ -87,10 +87,33 @@ export class RecordPcapngWriter {
     return this.interfaces.has(interfaceKey(kind, relid));
   }
 
-  /** Packet index of the batch, a copy whose interface exists (flush when `full`). */
-  addCopy(batch: PacketBatch, index: number): void {
-    this.writer.appendCopiedPacket(this.interfaces.get(interfaceKey(batch.kind[index], batch.relid[index]))!, batch, index);
-    this.written++;
+  /**
+   * Copies from..to-1 of the batch (their interfaces exist) until the buffer is full; returns the
+   * index after the last one added (flush, then add the rest). A run of blocks this writer would
+   * write as they are (PacketBatch.verbatimInterface is its id for them), one after the other in
+   * the input, goes as one copy.
+   */
+  addCopies(batch: PacketBatch, from: number, to: number): number {
+    let index = from;
+    while (index < to && !this.writer.full) {
+      const id = this.copyInterface(batch, index);
+      if (batch.verbatimInterface[index] !== id) {
+        this.writer.appendCopiedPacket(id, batch, index++);
+        continue;
+      }
+      const runStart = batch.blockStart[index];
+      let runEnd = runStart + batch.blockLength[index++];
+      while (index < to && batch.blockStart[index] === runEnd && runEnd - runStart < FLUSH_THRESHOLD && batch.verbatimInterface[index] === this.copyInterface(batch, index)) {
+        runEnd += batch.blockLength[index++];
+      }
+      this.writer.appendBlocks(batch.bytes, runStart, runEnd);
+    }
+    this.written += index - from;
+    return index;
+  }
+
+  private copyInterface(batch: PacketBatch, index: number): number {
+    return this.interfaces.get(interfaceKey(batch.kind[index], batch.relid[index]))!;
   }
 
   flush(): Promise<void> {

@@ -44,8 +44,8 @@ export type RecordVisit = (record: VmbusRecord) => Promise<boolean> | boolean;
 /** A consumer of undissected records that also takes packets as copies (PacketBatch): -w alone. */
 export interface CopyingVisit {
   condition: CopyCondition;
-  /** As RecordVisit, for the packet at index of the batch. */
-  copy(batch: PacketBatch, index: number): Promise<boolean> | boolean;
+  /** As RecordVisit, for the packets from..to-1 of the batch, all of them copies. */
+  copies(batch: PacketBatch, from: number, to: number): Promise<boolean> | boolean;
   record: RecordVisit;
 }
 
@@ -103,9 +103,15 @@ class RecordLoop {
     this.progress?.update(fileOffset, this.seen);
   }
 
-  /** Counts a selected record; true when -c is reached. */
-  select(): boolean {
-    return ++this.result.selected === this.options.count;
+  /** Counts selected records; true when -c is reached. */
+  select(count = 1): boolean {
+    this.result.selected += count;
+    return this.result.selected === this.options.count;
+  }
+
+  /** How many records may still be selected before -c is reached. */
+  get remaining(): number {
+    return this.options.count === undefined ? Infinity : this.options.count - this.result.selected;
   }
 
   /**
@@ -178,13 +184,18 @@ function visitCopying(loop: RecordLoop, batches: AsyncIterable<PacketBatch>, vis
   return loop.over(batches, async (batch) => {
     const last = batch.length - 1;
     if (last >= 0) loop.read(batch.records[last]?.origin.fileOffset ?? batch.fileOffset[last], batch.length);
-    for (let index = 0; index < batch.length; index++) {
+    for (let index = 0; index < batch.length; ) {
       const record = batch.records[index];
+      // A record alone; copies in runs (as far as -c allows), which the writer may copy at once.
+      let end = index + 1;
+      if (!record) while (end < batch.length && batch.records[end] === undefined) end++;
+      end = Math.min(end, index + loop.remaining);
       if (record) dissector.learnChannels(record);
-      const lastSelected = loop.select();
-      const outcome = record ? visit.record(record) : visit.copy(batch, index);
+      const lastSelected = loop.select(end - index);
+      const outcome = record ? visit.record(record) : visit.copies(batch, index, end);
       const stop = typeof outcome === "boolean" ? outcome : (await outcome) || result.interrupted;
       if (stop || lastSelected) return true;
+      index = end;
     }
     return false;
   });

@@ -1,6 +1,7 @@
 // The main job: read a capture, dissect every record, print it and/or write it to pcapng.
 // -w alone copies the records, dissecting only the offers (they name the channels).
 
+import type { PacketBatch } from "../../capture/packet-batch.js";
 import type { VmbusRecord } from "../../capture/record.js";
 import type { Dissection } from "../../dissectors/index.js";
 import { hexDumpSources } from "../../formats/hexdump.js";
@@ -64,15 +65,22 @@ function writeUndissected(input: OpenedDissection, writer: RecordPcapngWriter): 
     return writer.outputGone;
   };
   const added = () => (writer.full ? flushed() : writer.outputGone);
+  /** The copies the full buffer did not take. */
+  const copyRest = async (batch: PacketBatch, from: number, to: number) => {
+    for (let index = from; index < to; index = writer.addCopies(batch, index, to)) {
+      if (await flushed()) return true;
+    }
+    return added();
+  };
   const { dissector } = input;
   return input.runCopying({
     condition: {
       tsresol: writer.timestampResolution,
       copies: (kind, relid, bytes, start, end) => writer.hasInterfaceFor(kind, relid) && !dissector.teachesChannels(kind, bytes, start, end),
     },
-    copy(batch, index) {
-      writer.addCopy(batch, index);
-      return added();
+    copies(batch, from, to) {
+      const next = writer.addCopies(batch, from, to);
+      return next === to ? added() : copyRest(batch, next, to);
     },
     record(record) {
       writer.add(record, channelFacts);

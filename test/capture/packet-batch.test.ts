@@ -3,15 +3,15 @@
 // capture must give the same file; every packet the encoder would normalise must come as a record.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openCapture } from "../../capture/open.js";
-import type { CopyCondition } from "../../capture/packet-batch.js";
+import type { CopyCondition, PacketBatch } from "../../capture/packet-batch.js";
 import { PcapngWriter } from "../../capture/pcapng-writer.js";
 import { AttachedSource, Direction, RecordFlags, RecordKind, type VmbusRecord } from "../../capture/record.js";
 import { encodeVmbusRecord } from "../../capture/vmbus-pseudo-header.js";
-import { temporaryDirectory } from "./helpers.js";
+import { ByteBuilder, concatenate, enhancedPacket, interfaceDescription, sectionHeader, temporaryDirectory } from "./helpers.js";
 
 const BASE_NS = 1_700_000_000_000_000_000n;
 const GUID = Uint8Array.from({ length: 16 }, (_, index) => index + 1);
@@ -69,6 +69,26 @@ const PACKETS: Array<[string, Packet]> = [
   ["a comment", { data: encodeVmbusRecord(ringPacket(23)), comments: ["kept"], copied: false }],
 ];
 
+/** Hand-built EPBs of copyable packets: is the block what the writer makes of it (PacketBatch.verbatimInterface)? */
+const flagsOption = (flags: number, end = true) => {
+  const options = new ByteBuilder().option(2, Uint8Array.of(flags & 0xff, (flags >>> 8) & 0xff, (flags >>> 16) & 0xff, flags >>> 24));
+  return (end ? options.u32(0) : options).build();
+};
+const channelMessage = (direction: Direction, length = 12) =>
+  encodeVmbusRecord({ direction, kind: RecordKind.ChannelMessage, flags: 0, relid: 0, payload: Uint8Array.from({ length }, (_, index) => index + 1), attached: [] });
+const BLOCKS: Array<[string, { block: Uint8Array; verbatim: boolean }]> = [
+  ["outbound, epb_flags outbound", { block: enhancedPacket(0, 1n, channelMessage(Direction.GuestToHost), flagsOption(2)), verbatim: true }],
+  ["inbound, epb_flags inbound, data padded", { block: enhancedPacket(0, 2n, channelMessage(Direction.HostToGuest, 9), flagsOption(1)), verbatim: true }],
+  ["direction unknown, no options", { block: enhancedPacket(0, 3n, channelMessage(Direction.Unknown), new Uint8Array(0)), verbatim: true }],
+  ["a larger original length", { block: enhancedPacket(0, 4n, channelMessage(Direction.GuestToHost), flagsOption(2), true, 500), verbatim: true }],
+  ["outbound, no epb_flags (the writer adds them)", { block: enhancedPacket(0, 5n, channelMessage(Direction.GuestToHost), new Uint8Array(0)), verbatim: false }],
+  ["epb_flags with more bits", { block: enhancedPacket(0, 6n, channelMessage(Direction.GuestToHost), flagsOption(0x10002)), verbatim: false }],
+  ["another option after epb_flags", { block: enhancedPacket(0, 7n, channelMessage(Direction.GuestToHost), new ByteBuilder().bytes(flagsOption(2, false)).option(4, new Uint8Array(8)).u32(0).build()), verbatim: false }],
+  ["epb_flags without opt_endofopt", { block: enhancedPacket(0, 8n, channelMessage(Direction.GuestToHost), flagsOption(2, false)), verbatim: false }],
+  ["padding that is not zero", { block: enhancedPacket(0, 9n, channelMessage(Direction.GuestToHost, 9), flagsOption(2)).map((byte, index) => (index === 28 + 28 + 9 ? 7 : byte)), verbatim: false }],
+  ["an original length below the captured one", { block: enhancedPacket(0, 10n, channelMessage(Direction.GuestToHost), flagsOption(2), true, 3), verbatim: false }],
+];
+
 async function writeCapture(path: string, tsresol: 7 | 9): Promise<void> {
   const writer = await PcapngWriter.create(path, { userAppl: "packet-batch test", tsresol });
   writer.addInterface(147, "vmbus/7");
@@ -78,8 +98,10 @@ async function writeCapture(path: string, tsresol: 7 | 9): Promise<void> {
   await writer.close();
 }
 
+const writeCopied = (writer: PcapngWriter, batch: PacketBatch, index: number) => writer.appendCopiedPacket(0, batch, index);
+
 /** Writes every record (and with copies, every copy) to one interface; returns the file and which packets came as copies. */
-async function rewrite(input: string, output: string, copy?: CopyCondition): Promise<{ bytes: Buffer; copied: boolean[] }> {
+async function rewrite(input: string, output: string, copy?: CopyCondition, writeCopy = writeCopied): Promise<{ bytes: Buffer; copied: boolean[] }> {
   const capture = await openCapture(input);
   const writer = await PcapngWriter.create(output, { userAppl: "packet-batch test" });
   writer.addInterface(147, "vmbus/7");
@@ -93,7 +115,7 @@ async function rewrite(input: string, output: string, copy?: CopyCondition): Pro
           const record = batch.records[index];
           copied.push(record === undefined);
           if (record) written(record);
-          else writer.appendCopiedPacket(0, batch, index);
+          else writeCopy(writer, batch, index);
         }
       }
     }
@@ -126,5 +148,21 @@ describe("packet batches", () => {
     assert.ok(!(await rewrite(input, join(directory, "other-units.pcapng"), everyPacket)).copied.includes(true));
     const refused = await rewrite(join(directory, "packets.pcapng"), join(directory, "refused.pcapng"), { tsresol: 7, copies: (_, relid) => relid !== 7 && relid !== 0 });
     assert.ok(!refused.copied.includes(true));
+  });
+
+  it("mark the blocks the writer writes as they are, and copying those whole gives the same file", async () => {
+    const input = join(directory, "blocks.pcapng");
+    const tsresol7 = new ByteBuilder().option(9, Uint8Array.of(7)).u32(0).build();
+    writeFileSync(input, concatenate(sectionHeader(), interfaceDescription(147, 0, tsresol7), ...BLOCKS.map(([, { block }]) => block)));
+    const decoded = await rewrite(input, join(directory, "blocks-decoded.pcapng"));
+    const verbatim: boolean[] = [];
+    const whole = await rewrite(input, join(directory, "blocks-whole.pcapng"), everyPacket, (writer, batch, index) => {
+      verbatim.push(batch.verbatimInterface[index] === 0);
+      if (batch.verbatimInterface[index] !== 0) return writer.appendCopiedPacket(0, batch, index);
+      writer.appendBlocks(batch.bytes, batch.blockStart[index], batch.blockStart[index] + batch.blockLength[index]);
+    });
+    assert.deepEqual(whole.copied, BLOCKS.map(() => true));
+    assert.deepEqual(BLOCKS.map(([name], index) => [name, verbatim[index]]), BLOCKS.map(([name, { verbatim }]) => [name, verbatim]));
+    assert.ok(whole.bytes.equals(decoded.bytes), "the same file both ways");
   });
 });
