@@ -92,7 +92,7 @@ class RecordLoop {
   private readonly progress?: Progress;
   private seen = 0;
 
-  constructor(private readonly options: LoopOptions, private readonly opened: OpenedRecords, dissector: Dissector) {
+  constructor(private readonly options: LoopOptions, opened: OpenedRecords, dissector: Dissector) {
     this.result = { opened, dissector, selected: 0, malformed: 0, interrupted: false };
     this.progress = options.progress ? new Progress(opened.capture.size) : undefined;
   }

@@ -4,8 +4,8 @@
 // Offsets in comments are from the start of the IC body unless said otherwise.
 
 import {
-  add, and, array, bitSet, bool8, bytes, choice, computed, digits, enumOf, eq, filetime, flagsOf, ge, gt, guid, hasBytes, hex, ipv4, ipv6, isUnknown, le, min, mul, mux,
-  ne, not, offset, or, peek, ref, remaining, reserved, sameBytes, sizeAtLeast, state, struct, sub, u16, u32, u64, u8, utf16,
+  add, and, array, bitSet, bool8, bytes, choice, computed, digits, enumOf, eq, filetime, flagsOf, ge, gt, guid, hasBytes, hex, ipv4, ipv6, isUnknown, le, min, mul, mux, ne, not, offset, peek, ref,
+  remaining, reserved, sameBytes, sizeAtLeast, state, struct, sub, u16, u32, u64, u8, utf16,
 } from "../describe/dsl.js";
 import { registerField } from "../describe/fields.js";
 import type { Expr, Field, ProtocolDescription, StructCheck, StructDescription, ValueStrings } from "../describe/types.js";

@@ -1,7 +1,7 @@
 // The synthetic keyboard (devices.md §11): raw in-band packets (no pipe header), a u32 message
 // type then a fixed body. Offsets in the comments are from the start of the payload.
 
-import { and, bitSet, bytes, choice, enumOf, eq, flagsOf, hasBytes, hex, not, ref, reserved, state, u16, u32 } from "../describe/dsl.js";
+import { and, bitSet, bytes, choice, enumOf, eq, flagsOf, hasBytes, hex, not, ref, reserved, state } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 
 const P = "kbd";

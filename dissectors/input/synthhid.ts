@@ -5,7 +5,7 @@
 // absolute-mouse layout (§12.3).
 
 import {
-  add, and, array, offset, remaining, bitAnd, bytes, choice, computed, enumOf, eq, flagsOf, gt, hasBytes, hex, i16, i32, i8, mux, ne, not, or, peek, ref, reserved, state, struct, sub, u16, u32, u8,
+  add, and, array, offset, remaining, bytes, choice, computed, enumOf, eq, flagsOf, gt, hasBytes, hex, i16, mux, ne, not, or, peek, ref, reserved, state, struct, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 import { descriptorEffects, descriptorReset, describedLayout, describedReport } from "./hid-layout.js";

@@ -4,8 +4,8 @@
 // Offsets in the comments are from the body start (payload offset 16).
 
 import {
-  add, and, array, bitAnd, bytes, ceilDiv, choice, computed, digits, enumOf, eq, flagsOf, gt, hasBytes, hex, i32, isUnknown, join, lookup, lt, mul, mux, nameIn, ne, not, offset, ref,
-  remaining, shr, sizeAtLeast, state, struct, u16, u16be, u32, u64, u8,
+  add, and, array, bitAnd, bytes, ceilDiv, choice, computed, digits, enumOf, flagsOf, gt, hasBytes, hex, i32, isUnknown, join, lookup, lt, mul, mux, nameIn, ne, not, offset, ref, remaining, shr,
+  sizeAtLeast, state, struct, u16, u32, u8,
 } from "../describe/dsl.js";
 import type { Field, ProtocolDescription, StructDescription, ValueStrings } from "../describe/types.js";
 

@@ -14,7 +14,6 @@ import {
   interfaceDescription,
   readFile,
   run,
-  sampleRecords,
   sectionHeader,
   temporaryDirectory,
   writeSampleFile,

@@ -9,7 +9,7 @@ import { chooseFormat } from "../../capture/detect.js";
 import { openInput } from "../../capture/input.js";
 import { PcapngWriter, WIRESHARK_MAX_PACKET_LENGTH } from "../../capture/pcapng-writer.js";
 import { CaptureError, Direction, RecordKind, type VmbusRecord } from "../../capture/record.js";
-import { readFile, run, sampleRecords, temporaryDirectory, withoutOrigin, writeSampleFile } from "./helpers.js";
+import { readFile, run, temporaryDirectory, withoutOrigin, writeSampleFile } from "./helpers.js";
 
 const directory = temporaryDirectory();
 const captureDirectory = resolve("capture");

@@ -42,7 +42,7 @@ function valuesFor(description: StructDescription, seed: number): EncodeValues {
 function context(bytes: Uint8Array): DecodeContext {
   return {
     bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source: 0, session: new Session(),
-    experts: [], layers: [], info: [], failed: false, hooks: {}, handoff: () => undefined,
+    experts: [], layers: [], info: [], failed: false, hooks: {}, handoff: () => undefined, handoffAttached: () => false,
   };
 }
 
