@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RecordKind, type VmbusRecord } from "../../capture/record.js";
+import { PcapngWriter } from "../../capture/pcapng-writer.js";
+import { Direction, RecordKind, type VmbusRecord } from "../../capture/record.js";
+import { encodeVmbusRecord } from "../../capture/vmbus-pseudo-header.js";
 import { repeatedSamples, sampleRecords, writeCapture } from "./captures.js";
 import { lines, sample, temporaryDirectory, tool, vmbusDissect } from "./run-cli.js";
 
@@ -46,10 +48,17 @@ describe("-w without dissecting", () => {
   const directory = temporaryDirectory();
   // Enough packets per channel that most of them go as copies (a channel's first batch comes as records).
   const repeated = repeatedSamples(directory, "repeated.pcapng", ["vm-connect.pcapng", "network.pcapng", "storage.pcapng", "sockets.pcapng"], 1 << 20);
+  const largePackets = writeCapture(directory, "large.pcapng", ringPackets(600, 8192));
+  const withoutFlags = writeWithoutFlags(join(directory, "without-flags.pcapng"), ringPackets(30_000, 96));
   const inputs: Array<[string, () => Promise<string[]>]> = [
     ...INPUTS.map(([name, args]): [string, () => Promise<string[]>] => [name, async () => args]),
     ["the samples repeated: most packets copied", async () => [await repeated]],
     ["the samples repeated, stopped among the copies (-c)", async () => [await repeated, "-c", "3001"]],
+    // A batch of 8 KiB packets is about one write (1 MiB): whole runs of blocks, the buffer full after each.
+    ["8 KiB packets, copied in runs of whole blocks", async () => [await largePackets]],
+    // Without epb_flags each copy gets a new header, 12 bytes longer, and records come between the
+    // copies: the buffer fills among a run of copies, and the rest of the run waits for the flush.
+    ["small packets without epb_flags, copied one by one between records", async () => [await withoutFlags]],
   ];
 
   for (const [name, argsOf] of inputs) {
@@ -92,6 +101,37 @@ describe("-w without dissecting names channels from the offers seen so far", asy
     });
   }
 });
+
+/**
+ * The records as packets of one interface with no epb_flags (the writer adds them: no block is
+ * copied whole), every tenth with a comment (it comes as a record, between runs of copies).
+ */
+async function writeWithoutFlags(path: string, records: readonly VmbusRecord[]): Promise<string> {
+  const writer = await PcapngWriter.create(path, { userAppl: "vmbus-dissect tests" });
+  const id = writer.addInterface(147, "vmbus/99");
+  for (const [index, record] of records.entries()) {
+    await writer.writePacket(id, record.timestampNs, encodeVmbusRecord(record), undefined, { comments: index % 10 === 0 ? ["a record"] : undefined });
+  }
+  await writer.close();
+  return path;
+}
+
+/** In-band ring packets of a channel no offer names (their payload shown as bytes), each `size` bytes. */
+function ringPackets(count: number, size: number): VmbusRecord[] {
+  return Array.from({ length: count }, (_, index): VmbusRecord => {
+    const payload = new Uint8Array(size).fill(index & 0xff);
+    const view = new DataView(payload.buffer);
+    view.setUint16(0, 6, true); // VM_PKT_DATA_INBAND
+    view.setUint16(2, 2, true); // offset8: the 16-byte descriptor
+    view.setUint16(4, size / 8, true); // len8: the whole packet
+    view.setUint16(6, 0, true);
+    view.setBigUint64(8, BigInt(index), true);
+    return {
+      origin: { file: "", fileOffset: 0, number: index + 1 }, direction: index % 2 === 0 ? Direction.GuestToHost : Direction.HostToGuest,
+      kind: RecordKind.RingPacket, flags: 0, relid: 99, payload, attached: [], timestampNs: 1_700_000_000_000_000_000n + BigInt(index) * 1000n,
+    };
+  });
+}
 
 /** Where an offer's child_relid is: the 8-byte message header and the 176-byte channel offer before it. */
 const CHILD_RELID = 184;
