@@ -66,6 +66,8 @@ export class TrafficStatistics {
   private lastNs: bigint | undefined;
   private readonly channels = new Map<number, ChannelRow & { firstNs?: bigint; lastNs?: bigint }>();
   private readonly messageTypes = new Map<string, MessageTypeRow>();
+  /** addMessageTypes' nodes of each declared filter, each followed by its parent (reused). */
+  private readonly typeNodes: TreeNode[][] = [];
   /** Message-type rows by the type field and its value (a cache of messageTypes). */
   private readonly rowsByTypeValue = new Map<FieldInfo, Map<TreeNode["value"], MessageTypeRow>>();
   private readonly responseTimes = new Map<string, { protocol: string; request: string; times: ResponseTimes }>();
@@ -128,20 +130,15 @@ export class TrafficStatistics {
   private addMessageTypes(layer: TreeNode): void {
     const protocol = layer.field.filter;
     const declared = layer.field.messageTypes;
-    const filter = declared === undefined ? undefined : firstPresent(layer, declared);
-    if (filter === undefined) this.countMessage(protocol, declared ? "(no message type)" : "(all)", layer.length);
-    else this.countTypeNodes(protocol, layer, filter);
-  }
-
-  /** Counts each node with this filter (not looking inside it), with its parent's length. */
-  private countTypeNodes(protocol: string, parent: TreeNode, filter: string): void {
-    const children = parent.children;
-    if (children === undefined) return;
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i];
-      if (child.field.filter === filter) this.countTypeNode(protocol, child, parent.length);
-      else this.countTypeNodes(protocol, child, filter);
-    }
+    if (declared === undefined) return void this.countMessage(protocol, "(all)", layer.length);
+    // One walk finds the nodes of every declared filter; the first filter that has any counts.
+    const found = this.typeNodes;
+    while (found.length < declared.length) found.push([]);
+    collectTypeNodes(layer, declared, found, 0);
+    const chosen = found.findIndex((nodes, index) => index < declared.length && nodes.length > 0);
+    if (chosen < 0) this.countMessage(protocol, "(no message type)", layer.length);
+    else for (let i = 0; i < found[chosen].length; i += 2) this.countTypeNode(protocol, found[chosen][i], found[chosen][i + 1].length);
+    for (let index = 0; index < declared.length; index++) found[index].length = 0;
   }
 
   /** The row of a type field's value is found again by the field and value: no text per record. */
@@ -232,16 +229,21 @@ function valueName(node: TreeNode): string {
   return (typeof value === "number" ? field.values?.[value] : undefined) ?? String(value);
 }
 
-/** The first of the filters (in their order) that some node of the layer has. */
-function firstPresent(layer: TreeNode, filters: readonly string[]): string | undefined {
-  if (filters.length === 1) return hasNode(layer, filters[0]) ? filters[0] : undefined;
-  return filters.find((filter) => hasNode(layer, filter));
-}
-
-function hasNode(node: TreeNode, filter: string): boolean {
-  if (node.field.filter === filter) return true;
-  const children = node.children;
-  if (children === undefined) return false;
-  for (let i = 0; i < children.length; i++) if (hasNode(children[i], filter)) return true;
-  return false;
+/**
+ * Adds each node below parent whose filter is filters[i] to found[i], followed by its parent; a
+ * node of filters[i] is not looked into for more of filters[i] (bit i of inside), but for the others.
+ */
+function collectTypeNodes(parent: TreeNode, filters: readonly string[], found: TreeNode[][], inside: number): void {
+  const children = parent.children;
+  if (children === undefined) return;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    const index = filters.indexOf(child.field.filter);
+    let within = inside;
+    if (index >= 0 && (inside & (1 << index)) === 0) {
+      found[index].push(child, parent);
+      within |= 1 << index;
+    }
+    collectTypeNodes(child, filters, found, within);
+  }
 }
