@@ -18,7 +18,10 @@ export type FieldReader = (context: DecodeContext, scope: Scope, children: TreeN
 
 /** compile.ts's readers for the fields this does not generate. */
 export interface FieldCompiler {
+  /** The field's whole reader, `when` and `at` included (interpreted decoders). */
   fallback(field: Field): FieldReader;
+  /** The reader without `when` and `at`, which the generated code writes out around it. */
+  unplaced(field: Field): FieldReader;
 }
 
 /** What generated decoders call: the steps compile.ts shares between all descriptions. */
@@ -46,7 +49,7 @@ function generated(field: Field): field is ScalarField {
 /** A field as the generator sees it: registered at once, its code made on first use. */
 export type FieldPlan =
   | { generated: true; field: ScalarField; info: FieldInfo; bits: readonly FieldInfo[] }
-  | { generated: false; reader: FieldReader };
+  | { generated: false; field: Field; reader: FieldReader };
 
 /** Registers a generated field's infos exactly as compile.ts would (the field, then its bits). */
 function plan(field: ScalarField, prefix: string): FieldPlan {
@@ -65,7 +68,7 @@ export type StructFields = { generated: false; read: FieldReader } | { generated
  */
 export function planFields(description: StructDescription, compiler: FieldCompiler): StructFields {
   if (!generationEnabled) return { generated: false, read: interpreted(description.fields.map((field) => compiler.fallback(field))) };
-  return { generated: true, plans: description.fields.map((field): FieldPlan => (generated(field) ? plan(field, description.prefix) : { generated: false, reader: compiler.fallback(field) })) };
+  return { generated: true, plans: description.fields.map((field): FieldPlan => (generated(field) ? plan(field, description.prefix) : { generated: false, field, reader: compiler.unplaced(field) })) };
 }
 
 /**
@@ -76,7 +79,7 @@ export function planFields(description: StructDescription, compiler: FieldCompil
 export function generateDecoder(plan: StructPlan, fields: readonly FieldPlan[], runtime: DecoderRuntime): StructDecoder {
   const unit = new CodeUnit();
   const name = safeName(plan.description.name);
-  const body = fields.map((entry) => (entry.generated ? fieldCode(entry, unit) : fallbackCode(entry.reader, unit)));
+  const body = fields.map((entry) => (entry.generated ? fieldCode(entry, unit) : fallbackCode(entry, unit)));
   const reader = `function read_${name}(context, scope, children) {
   if (context.failed) return;
   const view = context.view, source = context.source, state = context.session, values = scope.values;
@@ -172,9 +175,13 @@ class CodeUnit implements CodeConstants {
   }
 }
 
-function fallbackCode(reader: FieldReader, unit: CodeUnit): string {
-  return `  ${unit.constant(reader)}(context, scope, children);
-  if (context.failed) return;`;
+/** A field compile.ts reads, placed as withPlacement would (its `when` and `at` written out here). */
+function fallbackCode(entry: Extract<FieldPlan, { generated: false }>, unit: CodeUnit): string {
+  const label = unit.nextLabel();
+  return `  ${label}: {
+${placementCode(entry.field, unit, label)}    ${unit.constant(entry.reader)}(context, scope, children);
+    if (context.failed) return;
+  }`;
 }
 
 function fieldCode(entry: Extract<FieldPlan, { generated: true }>, unit: CodeUnit): string {

@@ -332,18 +332,21 @@ function compileBits(field: BitsField, prefix: string): FieldReader {
   };
 }
 
-function compileField(field: Field, prefix: string): FieldReader {
+/** A field's reader without its `when` and `at` (withPlacement adds them; generated code writes them out). */
+function compileUnplaced(field: Field, prefix: string): FieldReader {
   switch (field.kind) {
-    case "computed": return withPlacement(field, compileComputed(field, prefix));
-    case "bits": return withPlacement(field, compileBits(field, prefix));
-    case "scalar": return withPlacement(field, compileScalar(field, prefix));
-    case "blob": return withPlacement(field, compileBlob(field, prefix));
-    case "struct": return withPlacement(field, compileStruct(field, prefix));
-    case "array": return withPlacement(field, compileArray(field, prefix));
-    case "switch": return withPlacement(field, compileSwitch(field, prefix));
-    case "handoff": return withPlacement(field, compileHandoff(field));
+    case "computed": return compileComputed(field, prefix);
+    case "bits": return compileBits(field, prefix);
+    case "scalar": return compileScalar(field, prefix);
+    case "blob": return compileBlob(field, prefix);
+    case "struct": return compileStruct(field, prefix);
+    case "array": return compileArray(field, prefix);
+    case "switch": return compileSwitch(field, prefix);
+    case "handoff": return compileHandoff(field);
   }
 }
+
+const compileField = (field: Field, prefix: string): FieldReader => withPlacement(field, compileUnplaced(field, prefix));
 
 type CompiledCheck = Omit<StructCheck, "fails"> & { fails: Evaluator; message: TextEvaluator };
 const checkCache = new WeakMap<StructDescription, CompiledCheck[]>();
@@ -501,7 +504,10 @@ const decoderRuntime: DecoderRuntime = { newScope, malformed, outOfBytes, stated
 
 /** A description's decoder: its fields' readers and plan made now (registering its fields); generated code on first use. */
 function compileDescription(description: StructDescription): DecoderEntry {
-  const fields = planFields(description, { fallback: (field) => compileField(field, description.prefix) });
+  const fields = planFields(description, {
+    fallback: (field) => compileField(field, description.prefix),
+    unplaced: (field) => compileUnplaced(field, description.prefix),
+  });
   const plan = structPlan(description);
   if (fields.generated === false) return stableEntry(interpretedDecoder(plan, fields.read));
   const entry: DecoderEntry = stableEntry((context, start, end, parent, info) => {
