@@ -6,6 +6,7 @@ import { BATCH_SIZE, bufferedBatches, recordBatches, type BufferedReader, type C
 import { PacketBatch, type CopyCondition } from "./packet-batch.js";
 import { CaptureError, Direction, eachRecord, type VmbusRecord } from "./record.js";
 import { copyableDirection, PSEUDO_HEADER_LENGTH, vmbusRecordFromPacket, type CapturedPacket } from "./vmbus-pseudo-header.js";
+import { paddedTo4 } from "./bytes.js";
 
 export const DEFAULT_VMBUS_LINK_TYPES: ReadonlySet<number> = new Set([147]);
 
@@ -570,6 +571,3 @@ function textAt(bytes: Uint8Array, start: number, length: number): string {
   return utf8.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length));
 }
 
-function paddedTo4(length: number): number {
-  return length + ((4 - (length % 4)) % 4);
-}

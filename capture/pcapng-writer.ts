@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import type { PacketBatch } from "./packet-batch.js";
 import { Direction, RecordKind, type VmbusRecord } from "./record.js";
 import { encodeVmbusRecordInto, vmbusFrameLength } from "./vmbus-pseudo-header.js";
+import { paddedTo4 } from "./bytes.js";
 
 export interface PcapngWriterOptions {
   /** Names the writing program and version (shb_userappl). */
@@ -317,9 +318,6 @@ class TimestampUnits {
   }
 }
 
-function paddedTo4(length: number): number {
-  return length + ((4 - (length % 4)) % 4);
-}
 
 async function temporaryFileSink(path: string): Promise<Sink> {
   const temporaryPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);

@@ -8,6 +8,7 @@ import {
   RecordFlags,
   RecordKind,
 } from "./record.js";
+import { paddedTo4, u16At, u32At } from "./bytes.js";
 
 export const PSEUDO_HEADER_VERSION = 1;
 export const PSEUDO_HEADER_LENGTH = 28;
@@ -62,9 +63,6 @@ function writeHeader(record: VmbusRecordFields, bytes: Uint8Array, view: DataVie
   bytes.fill(0, at + 12, at + PSEUDO_HEADER_LENGTH);
   if (guid) bytes.set(guid.subarray(0, GUID_LENGTH), at + 12);
 }
-
-const u16At = (bytes: Uint8Array, at: number): number => bytes[at] | (bytes[at + 1] << 8);
-const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 
 /**
  * The record's packet bytes as encodeVmbusRecord writes them. A record the readers made holds its
@@ -390,6 +388,3 @@ function decodeAttachedChunks(packet: CapturedPacket, start: number, end: number
   return chunks;
 }
 
-function paddedTo4(length: number): number {
-  return length + ((4 - (length % 4)) % 4);
-}

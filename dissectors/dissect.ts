@@ -17,6 +17,7 @@ import "./vmbus/hooks.js";
 import { channelMessage } from "./vmbus/channel-messages.js";
 import { ringHeader } from "./vmbus/ring-header.js";
 import { vmbusRecord } from "./vmbus/record.js";
+import { i32At, u32At } from "../capture/bytes.js";
 
 export interface Dissection {
   record: VmbusRecord;
@@ -61,9 +62,6 @@ function mayBeOfferAt(kind: RecordKind, bytes: Uint8Array, start: number, end: n
   return offerMessages.has(u32At(bytes, start + at));
 }
 
-const u32At = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
-/** A word as a signed 32-bit integer: compared as such, it stays a small integer in optimised code. */
-const i32At = (bytes: Uint8Array, at: number): number => bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
 
 /** FNV-1a over 32-bit words: cheap, and a collision only costs a dissection (the bytes are compared). */
 function bytesHash(bytes: Uint8Array): number {
