@@ -244,6 +244,9 @@ function collectTypeNodes(parent: TreeNode, filters: readonly string[], found: T
       found[index].push(child, parent);
       within |= 1 << index;
     }
-    collectTypeNodes(child, filters, found, within);
+    // Message types are integers: below other values there are only their bits.
+    if (child.children !== undefined && HOLDS_FIELDS.has(child.field.kind)) collectTypeNodes(child, filters, found, within);
   }
 }
+
+const HOLDS_FIELDS: ReadonlySet<string> = new Set(["protocol", "struct", "array"]);
