@@ -73,7 +73,7 @@ export function captureName(argv: ParsedArguments): string | undefined {
 export function readOptions(argv: ParsedArguments): ReadOptions {
   const file = captureName(argv);
   const count = argv.count as number | undefined;
-  if (count !== undefined && !(count > 0)) throw new UsageError("--count must be a positive number");
+  if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new UsageError("--count must be a whole number above 0");
   return {
     ...inputOptions(argv, file), verbose: argv.verbose as boolean, hex: argv.hex as boolean, format: argv.outputFormat as ReadOptions["format"],
     count, write: argv.write as string | undefined, print: argv.print as boolean, timeFormat: argv.timeFormat as ReadOptions["timeFormat"],

@@ -263,6 +263,15 @@ describe("bad input", () => {
     assert.ok(!hasStackTrace(missing.stderr + usage.stderr));
   });
 
+  it("refuses a count that is not a whole number above 0 (it would never be reached)", () => {
+    for (const count of ["0", "2.5", "-3"]) {
+      const run = vmbusDissect(["-c", count, CONNECTION]);
+      assert.equal(run.status, 2, count);
+      assert.equal(run.stdout, "");
+      assert.match(run.stderr, /^vmbus-dissect: --count must be a whole number above 0\n$/);
+    }
+  });
+
   it("reads standard input", () => {
     const run = vmbusDissect(["-"], { input: readFileSync(CONNECTION) });
     assert.equal(lines(run.stdout).length, CONNECTION_RECORDS);
