@@ -282,8 +282,29 @@ async function smoke(directory: string): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** The command line, checked before minutes of work: one line and exit status 2 for a mistake. */
+function benchArguments(): ReturnType<typeof parseBenchArguments> {
+  let parsed: ReturnType<typeof parseBenchArguments>;
+  try {
+    parsed = parseBenchArguments();
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const { values } = parsed;
+  for (const name of ["records", "tshark-records", "runs"] as const) {
+    if (!/^[1-9]\d*$/.test(values[name])) return usage(`--${name} must be a whole number above 0, not "${values[name]}"`);
+  }
+  if (!/^\d+$/.test(values["big-mb"])) return usage(`--big-mb must be a whole number of MB, not "${values["big-mb"]}"`);
+  const known = ["all", ...OUR_MODES.flatMap(([mode]) => [mode, mode.split(" ")[0]])];
+  for (const option of ["big-modes", "profile"] as const) {
+    const unknown = values[option].split(",").filter((name) => name !== "" && !known.includes(name));
+    if (unknown.length > 0) return usage(`--${option}: no mode "${unknown[0]}" (modes: ${OUR_MODES.map(([mode]) => mode.split(" ")[0]).join(", ")}, all)`);
+  }
+  return parsed;
+}
+
+const parseBenchArguments = () =>
+  parseArgs({
     options: {
       records: { type: "string", default: "1000000" },
       "tshark-records": { type: "string", default: "100000" },
@@ -294,6 +315,14 @@ async function main(): Promise<void> {
       smoke: { type: "boolean", default: false },
     },
   });
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const { values } = benchArguments();
   const directory = mkdtempSync(join(tmpdir(), "vmbus-dissect-bench-"));
   try {
     if (values.smoke) process.exitCode = await smoke(directory);
