@@ -31,8 +31,6 @@ export const EPB_OUTBOUND = 2;
 /** The epb_flags the writer gives a record of this direction (0: it writes no epb_flags). */
 export const epbFlagsOf = (direction: Direction | undefined): number =>
   direction === Direction.HostToGuest ? EPB_INBOUND : direction === Direction.GuestToHost ? EPB_OUTBOUND : 0;
-/** The EPB size without data and options: block framing (12), interface id, timestamp (8), captured and original length. */
-export const EPB_FIXED_LENGTH = 32;
 /** epb_flags as an option (code 2, length 4, value), and the opt_endofopt after the options. */
 export const FLAGS_OPTION_LENGTH = 8;
 export const END_OF_OPTIONS_LENGTH = 4;

@@ -570,4 +570,3 @@ function textOf(value: DataView): string {
 function textAt(bytes: Uint8Array, start: number, length: number): string {
   return utf8.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length));
 }
-

@@ -387,4 +387,3 @@ function decodeAttachedChunks(packet: CapturedPacket, start: number, end: number
   if (chunks.length === 0) problems.push({ severity: "note", text: "attached-data flag set but no chunk follows the packet" });
   return chunks;
 }
-
