@@ -318,7 +318,6 @@ class TimestampUnits {
   }
 }
 
-
 async function temporaryFileSink(path: string): Promise<Sink> {
   const temporaryPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const handle: FileHandle = await open(temporaryPath, "wx");

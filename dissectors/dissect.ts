@@ -62,7 +62,6 @@ function mayBeOfferAt(kind: RecordKind, bytes: Uint8Array, start: number, end: n
   return offerMessages.has(u32At(bytes, start + at));
 }
 
-
 /** FNV-1a over 32-bit words: cheap, and a collision only costs a dissection (the bytes are compared). */
 function bytesHash(bytes: Uint8Array): number {
   // `| 0` keeps the hash an int32 in optimised code (3x faster than without).

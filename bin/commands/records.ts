@@ -89,7 +89,6 @@ function capturedDirection(options: InputOptions): Direction | undefined {
   return undefined;
 }
 
-
 /** -Y: compiled before anything is read; a filter that does not parse is a usage error naming the place. */
 export function displayFilter(source: string | undefined): RecordFilter | undefined {
   if (source === undefined) return undefined;
